@@ -1,0 +1,111 @@
+/* ward — a memory allocator and manual-memory toolkit.
+ *
+ * This header is the whole public C API. Every function here is thread-safe
+ * unless its comment says otherwise.
+ *
+ * Linking with libward (static or shared) or preloading libward.so also
+ * replaces the standard allocation functions (malloc, free, calloc, realloc,
+ * reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
+ * malloc_usable_size, free_sized, free_aligned_sized, and glibc's mallinfo2,
+ * malloc_trim, malloc_stats, mallopt). The ward_-prefixed functions below
+ * behave the same and are also available from libward-prefixed, which leaves
+ * the standard names alone.
+ *
+ * Errors follow the standard: a request that cannot be served returns NULL
+ * and sets errno to ENOMEM; a bad alignment gives EINVAL.
+ */
+#ifndef WARD_H
+#define WARD_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WARD_VERSION_MAJOR 0
+#define WARD_VERSION_MINOR 1
+#define WARD_VERSION_PATCH 0
+#define WARD_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define WARD_API __attribute__((visibility("default")))
+#define WARD_MALLOC_ATTRS __attribute__((malloc, warn_unused_result))
+#else
+#define WARD_API
+#define WARD_MALLOC_ATTRS
+#endif
+
+/* ---- general-purpose allocation -------------------------------------- */
+
+/* Every block of 16 bytes or more is 16-byte aligned. ward_malloc(0) returns
+ * a unique pointer that may be freed. */
+WARD_API void *ward_malloc(size_t size) WARD_MALLOC_ATTRS;
+/* Zeroed memory; n * size overflowing gives NULL with errno = ENOMEM. */
+WARD_API void *ward_calloc(size_t n, size_t size) WARD_MALLOC_ATTRS;
+/* Keeps the contents up to the smaller size and grows in place when it can.
+ * ward_realloc(NULL, n) is ward_malloc(n); ward_realloc(p, 0) frees p and
+ * returns NULL (glibc's behaviour). On failure p is left intact. */
+WARD_API void *ward_realloc(void *p, size_t size) WARD_MALLOC_ATTRS;
+WARD_API void *ward_reallocarray(void *p, size_t n, size_t size) WARD_MALLOC_ATTRS;
+/* align must be a power of two (any, up to at least 1 GiB); size need not be a
+ * multiple of it. A bad alignment gives NULL with errno = EINVAL. */
+WARD_API void *ward_aligned_alloc(size_t align, size_t size) WARD_MALLOC_ATTRS;
+/* Returns 0, EINVAL (align not a power-of-two multiple of sizeof(void *)) or
+ * ENOMEM; *out is written only on success. */
+WARD_API int ward_posix_memalign(void **out, size_t align, size_t size);
+WARD_API void *ward_memalign(size_t align, size_t size) WARD_MALLOC_ATTRS;
+/* Page-aligned; ward_pvalloc also rounds the size up to whole pages. */
+WARD_API void *ward_valloc(size_t size) WARD_MALLOC_ATTRS;
+WARD_API void *ward_pvalloc(size_t size) WARD_MALLOC_ATTRS;
+/* Freeing NULL does nothing. */
+WARD_API void ward_free(void *p);
+/* size (and align) must be what the block was allocated with. */
+WARD_API void ward_free_sized(void *p, size_t size);
+WARD_API void ward_free_aligned_sized(void *p, size_t align, size_t size);
+/* Bytes that may be used at p: at least the size asked for. 0 for NULL. */
+WARD_API size_t ward_usable_size(const void *p);
+
+/* ---- first-class heaps ------------------------------------------------ */
+
+/* A heap is allocated from by one thread at a time (it may move between
+ * threads, with the hand-over synchronised by the program). Its blocks are
+ * ordinary blocks: ward_free, free and realloc accept them from any thread.
+ * ward_heap_destroy releases every block still in the heap at once; blocks of
+ * a destroyed heap must not be used or freed afterwards. */
+typedef struct ward_heap_s ward_heap_t;
+
+WARD_API ward_heap_t *ward_heap_new(void);
+WARD_API void *ward_heap_malloc(ward_heap_t *heap, size_t size) WARD_MALLOC_ATTRS;
+WARD_API void *ward_heap_calloc(ward_heap_t *heap, size_t n, size_t size) WARD_MALLOC_ATTRS;
+WARD_API void *ward_heap_realloc(ward_heap_t *heap, void *p, size_t size) WARD_MALLOC_ATTRS;
+WARD_API void *ward_heap_aligned_alloc(ward_heap_t *heap, size_t align, size_t size) WARD_MALLOC_ATTRS;
+WARD_API void ward_heap_destroy(ward_heap_t *heap);
+
+/* ---- introspection and control ---------------------------------------- */
+
+typedef struct ward_stats_s {
+    size_t in_use;          /* bytes in live blocks (see README: exact with WARD_STATS=1) */
+    size_t peak_in_use;     /* highest in_use seen (WARD_STATS=1 only, else 0) */
+    size_t reserved;        /* address space ward holds */
+    size_t committed;       /* bytes ward may have touched and not returned */
+    size_t resident;        /* the process's resident set, as the kernel reports it */
+    size_t purges;          /* times memory was returned to the OS */
+    size_t segments;        /* segments in use */
+    size_t huge_blocks;     /* live blocks mapped on their own */
+} ward_stats_t;
+
+WARD_API const char *ward_version(void);
+/* Human-readable summary: usage, peak, reserved, resident, per-size-class
+ * counts (with WARD_STATS=1), purges. */
+WARD_API void ward_stats_print(int fd);
+WARD_API void ward_stats_get(ward_stats_t *out);
+/* Returns unused memory to the OS now, without waiting for the purge delay.
+ * Returns 1 if anything was returned, else 0 (as glibc's malloc_trim). */
+WARD_API int ward_trim(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WARD_H */

@@ -1,0 +1,371 @@
+/* Types, constants and fast-path inlines shared by ward's layers.
+ *
+ * Terms and invariants (the rest of the code relies on them):
+ *
+ * - A *segment* is WARD_SEGMENT_SIZE bytes aligned to its size, so the
+ *   segment of any block is found by masking the block's address. Slice 0
+ *   holds the segment header (metadata lives apart from user data); slices
+ *   1..63 are cut into *pages* (runs of slices).
+ * - A *huge* block lives in a mapping of its own whose first bytes are a
+ *   segment header of kind SEGMENT_HUGE; masking its address also finds it,
+ *   except when the block is itself segment-aligned (alignment >= segment
+ *   size): then the header is exactly one segment below. No other block ever
+ *   starts on a segment boundary, so `p == segment_of(p)` singles out NULL
+ *   and those blocks with one comparison.
+ * - Every normal segment belongs to exactly one heap (segment->heap). Only
+ *   that heap's current thread touches the segment's span bitmaps and its
+ *   pages' `free`, `local_free`, `used` and queue links. Other threads only
+ *   push onto a page's atomic `thread_free` list (and, for a full page, hand
+ *   the block to the heap's `delayed_free` list, see page.c). A segment whose
+ *   heap went away (thread exit) is *abandoned*: heap == NULL, it sits on the
+ *   global abandoned list and a heap that needs memory adopts it.
+ * - A page holds blocks of one size: `capacity` of its `reserved` blocks
+ *   have been carved so far; `used` counts blocks handed out and not yet
+ *   freed locally or collected from thread_free.
+ * - A free slice maps to the segment's sentinel page pages[0] (flags
+ *   PAGE_INVALID), so a free of a pointer into free memory is caught.
+ */
+#ifndef WARD_INTERNAL_H
+#define WARD_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "os.h"
+#include "ward.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define WARD_INTERNAL __attribute__((visibility("hidden")))
+#define WARD_NOINLINE __attribute__((noinline))
+#define WARD_COLD __attribute__((cold, noinline))
+
+/* ---- geometry ---------------------------------------------------------- */
+
+#define WARD_SEGMENT_SHIFT 22
+#define WARD_SEGMENT_SIZE ((size_t)1 << WARD_SEGMENT_SHIFT) /* 4 MiB */
+#define WARD_SEGMENT_MASK (WARD_SEGMENT_SIZE - 1)
+#define WARD_SLICE_SHIFT 16
+#define WARD_SLICE_SIZE ((size_t)1 << WARD_SLICE_SHIFT) /* 64 KiB */
+#define WARD_SLICES (WARD_SEGMENT_SIZE / WARD_SLICE_SIZE) /* 64 */
+#define WARD_DATA_SLICES_MASK (~(uint64_t)1)          /* slice 0 is the header */
+
+#define WARD_ALIGNMENT 16
+#define WARD_DIRECT_MAX 1024                 /* sizes served by heap->direct */
+#define WARD_DIRECT_SLOTS (WARD_DIRECT_MAX / WARD_ALIGNMENT + 1)
+#define WARD_SMALL_MAX 8192                  /* blocks in one-slice pages */
+#define WARD_MEDIUM_MAX 65536                /* blocks in medium pages */
+#define WARD_MEDIUM_PAGE_SLICES 8
+#define WARD_LARGE_MAX ((size_t)2 << 20)     /* one-block pages inside segments */
+#define WARD_HUGE_HEADER 4096                /* header page of a huge mapping */
+#define WARD_MAX_REQUEST ((size_t)PTRDIFF_MAX - WARD_SEGMENT_SIZE * 2)
+
+/* Bins 1..44 hold blocks of 16 B .. 64 KiB, four classes per doubling above
+ * 128 B; the two last count large and huge blocks in statistics. */
+#define WARD_BIN_SMALL_LAST 32
+#define WARD_BIN_MEDIUM_LAST 44
+#define WARD_BIN_LARGE 45
+#define WARD_BIN_HUGE 46
+#define WARD_BIN_COUNT 47
+
+/* ---- blocks, pages, segments ------------------------------------------ */
+
+typedef struct ward_block_s {
+    struct ward_block_s *next;
+} ward_block_t;
+
+/* page->flags: any bit set sends free() off the fast path. */
+#define PAGE_FULL 0x01     /* in the heap's full list */
+#define PAGE_ALIGNED 0x02  /* some block was handed out at an inner offset */
+#define PAGE_SLOW 0x04     /* counting statistics: every free goes slow */
+#define PAGE_INVALID 0x08  /* sentinel: not a page of blocks */
+
+/* Delayed-free states, in the low two bits of page->thread_free. */
+#define DELAY_NONE 0u     /* remote frees only push onto thread_free */
+#define DELAY_USE 1u      /* page is full: next remote free tells the heap */
+#define DELAY_FREEING 2u  /* a remote thread is telling the heap right now */
+#define DELAY_NEVER 3u    /* heap is going away: only push */
+#define DELAY_MASK 3u
+
+typedef struct ward_page_s {
+    ward_block_t *free;       /* blocks to allocate from */
+    ward_block_t *local_free; /* blocks freed by the owning thread */
+    _Atomic(uintptr_t) thread_free; /* blocks freed by others | delay state */
+    struct ward_page_s *next; /* in a bin queue or the full list */
+    struct ward_page_s *prev;
+    uint8_t *start;           /* first block */
+    uint32_t block_size;
+    uint16_t used;
+    uint16_t capacity;
+    uint16_t reserved;
+    uint8_t flags;
+    uint8_t bin;
+    uint8_t slice_index;
+    uint8_t slice_count;
+    uint8_t free_is_zero;     /* `free` holds only never-used blocks of zero memory */
+    uint8_t mem_is_zero;      /* uncarved blocks are zero memory */
+} ward_page_t;
+
+_Static_assert(sizeof(ward_page_t) == 64, "page descriptors are one cache line");
+
+enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2 };
+#define WARD_SEGMENT_MAGIC 0x77617264u /* "ward" */
+
+struct ward_heap_s;
+
+typedef struct ward_segment_s {
+    _Atomic(struct ward_heap_s *) heap;    /* owner; NULL when abandoned or huge */
+    ward_page_t *slice_page[WARD_SLICES];  /* page of each slice */
+    uint32_t magic;
+    uint8_t kind;
+    uint8_t in_full_list;                  /* no free slices: in heap->segs_full */
+    uint8_t abandoned;
+    uint8_t reserved_pad;
+    uint64_t free_slices;                  /* bit i: slice i belongs to no page */
+    uint64_t clean_slices;                 /* free slices known to read as zero */
+    uint64_t purge_deadline_ms;            /* 0: no dirty free slices */
+    uint64_t released_ms;                  /* when it went back to its region */
+    struct ward_segment_s *next;           /* heap list or abandoned list */
+    struct ward_segment_s *prev;
+    /* huge blocks only */
+    size_t huge_map_size;                  /* the whole mapping */
+    size_t huge_usable;                    /* bytes from user pointer to the end */
+    size_t huge_align;
+    uint8_t *huge_user;
+    struct ward_heap_s *huge_owner;        /* first-class heap holding it, or NULL */
+    uint64_t huge_freed_ms;
+    int huge_purged;
+    ward_page_t pages[WARD_SLICES];        /* pages[0] is the invalid sentinel */
+} ward_segment_t;
+
+_Static_assert(offsetof(ward_segment_t, pages) + sizeof(ward_page_t) <= WARD_HUGE_HEADER,
+               "a huge block's header fits its header page");
+_Static_assert(sizeof(ward_segment_t) <= WARD_SLICE_SIZE, "segment header fits slice 0");
+
+/* ---- heaps ---------------------------------------------------------------- */
+
+typedef struct ward_page_queue_s {
+    ward_page_t *first;
+    ward_page_t *last;
+} ward_page_queue_t;
+
+typedef struct ward_heap_counters_s {
+    /* Written by the owning thread only, read by statistics: relaxed atomics
+     * so that reads from other threads are well defined. */
+    _Atomic(uint64_t) allocs[WARD_BIN_COUNT];
+    _Atomic(uint64_t) frees;
+    _Atomic(int64_t) pending_bytes; /* in-use delta not yet in the global sum */
+} ward_heap_counters_t;
+
+struct ward_heap_s {
+    ward_page_t *direct[WARD_DIRECT_SLOTS];   /* size/16 -> page to allocate from */
+    ward_page_queue_t bins[WARD_BIN_COUNT];
+    ward_page_queue_t full;
+    _Atomic(ward_block_t *) delayed_free;     /* blocks of full pages freed remotely */
+    ward_segment_t *segs_avail;               /* segments with free slices */
+    ward_segment_t *segs_full;
+    uint64_t now_ms;                          /* clock as of the last slow path */
+    uint64_t next_maintenance_ms;
+    uint32_t slow_calls;
+    uint8_t page_flags;                       /* flags every new page starts with */
+    uint8_t is_thread_heap;
+    uint8_t in_use;                           /* taken from the heap pool */
+    struct ward_heap_s *pool_next;            /* heap pool free list */
+    struct ward_heap_s *all_next;             /* every heap ever made */
+    pthread_mutex_t huge_lock;                /* first-class heaps: huge list */
+    ward_segment_t *huge_list;
+    ward_heap_counters_t counters;
+};
+
+typedef struct ward_heap_s ward_heap_t;
+
+/* ---- globals ---------------------------------------------------------------- */
+
+typedef struct ward_options_s {
+    uint64_t purge_delay_ms;
+    size_t huge_unmap_bytes;    /* freed huge blocks at least this big are unmapped at once */
+    size_t huge_cache_bytes;    /* most bytes of freed huge mappings kept for reuse */
+    bool stats;                 /* count every allocation; print a summary at exit */
+    bool verbose;
+    bool abort_on_error;
+    int log_fd;
+} ward_options_t;
+
+typedef struct ward_global_stats_s {
+    _Atomic(int64_t) in_use;          /* exact with options.stats, else page granularity */
+    _Atomic(int64_t) peak_in_use;
+    _Atomic(int64_t) reserved;
+    _Atomic(int64_t) committed;
+    _Atomic(uint64_t) purges;
+    _Atomic(int64_t) segments;
+    _Atomic(int64_t) huge_blocks;
+    _Atomic(uint64_t) allocs[WARD_BIN_COUNT]; /* from heaps that went away */
+    _Atomic(uint64_t) frees;
+} ward_global_stats_t;
+
+WARD_INTERNAL extern ward_options_t ward_options;
+WARD_INTERNAL extern ward_global_stats_t ward_stats;
+WARD_INTERNAL extern ward_page_t ward_empty_page;
+WARD_INTERNAL extern ward_heap_t ward_empty_heap;
+WARD_INTERNAL extern _Atomic(int) ward_init_state; /* 0 no, 1 running, 2 done */
+WARD_INTERNAL extern __thread ward_heap_t *ward_tls_heap __attribute__((tls_model("initial-exec")));
+
+/* ---- size classes ------------------------------------------------------------ */
+
+static inline unsigned ward_bin_of(size_t size) {
+    size_t w = (size + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT;
+    if (w <= 8) return w == 0 ? 1 : (unsigned)w;
+    w--;
+    unsigned b = 63u - (unsigned)__builtin_clzll(w);
+    return (b << 2) + (unsigned)((w >> (b - 2)) & 3) - 3;
+}
+
+static inline size_t ward_bin_size(unsigned bin) {
+    if (bin <= 8) return (size_t)bin * WARD_ALIGNMENT;
+    unsigned b = (bin + 3) >> 2, r = (bin + 3) & 3;
+    return ((size_t)(5 + r) << (b - 2)) * WARD_ALIGNMENT;
+}
+
+static inline size_t ward_align_up(size_t n, size_t align) {
+    return (n + align - 1) & ~(align - 1);
+}
+
+/* ---- address arithmetic ------------------------------------------------------- */
+
+static inline ward_segment_t *ward_segment_of(const void *p) {
+    return (ward_segment_t *)((uintptr_t)p & ~(uintptr_t)WARD_SEGMENT_MASK);
+}
+
+static inline ward_page_t *ward_page_of(const ward_segment_t *seg, const void *p) {
+    return seg->slice_page[((uintptr_t)p - (uintptr_t)seg) >> WARD_SLICE_SHIFT];
+}
+
+static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t index) {
+    return (uint8_t *)seg + (index << WARD_SLICE_SHIFT);
+}
+
+static inline ward_heap_t *ward_segment_heap(const ward_segment_t *seg) {
+    return atomic_load_explicit(&((ward_segment_t *)seg)->heap, memory_order_relaxed);
+}
+
+/* ---- counters (single writer) --------------------------------------------------- */
+
+static inline void ward_counter_add(_Atomic(uint64_t) *c, uint64_t n) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* ---- layer entry points ----------------------------------------------------------- */
+
+/* init.c */
+WARD_INTERNAL void ward_init(void);
+WARD_INTERNAL void ward_lock_all(void);
+WARD_INTERNAL void ward_unlock_all(bool child);
+
+/* options.c */
+WARD_INTERNAL void ward_options_init(void);
+WARD_INTERNAL void ward_options_print(int fd);
+
+/* report.c: formatting without malloc */
+typedef struct ward_buf_s {
+    char *data;
+    size_t len;
+    size_t cap;
+} ward_buf_t;
+WARD_INTERNAL void ward_buf_str(ward_buf_t *b, const char *s);
+WARD_INTERNAL void ward_buf_u64(ward_buf_t *b, uint64_t v);
+WARD_INTERNAL void ward_buf_hex(ward_buf_t *b, uint64_t v);
+WARD_INTERNAL void ward_buf_size(ward_buf_t *b, uint64_t bytes); /* "12.3 MiB" */
+WARD_INTERNAL void ward_buf_pad(ward_buf_t *b, size_t column);
+WARD_INTERNAL void ward_buf_flush(ward_buf_t *b, int fd);
+WARD_INTERNAL void ward_report_error(const char *kind, const void *addr, const char *detail);
+WARD_INTERNAL void ward_message(const char *text);
+
+/* segment.c */
+WARD_INTERNAL ward_segment_t *ward_segment_new(ward_heap_t *heap);
+WARD_INTERNAL void ward_segment_release(ward_segment_t *seg);
+WARD_INTERNAL ward_page_t *ward_segment_find_span(ward_heap_t *heap, size_t slices);
+WARD_INTERNAL void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page);
+WARD_INTERNAL void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force);
+WARD_INTERNAL void ward_segment_abandon(ward_segment_t *seg);
+WARD_INTERNAL ward_segment_t *ward_segment_take_abandoned(ward_segment_t *want);
+WARD_INTERNAL bool ward_regions_purge(uint64_t now, bool force);
+WARD_INTERNAL bool ward_abandoned_purge(uint64_t now, bool force);
+WARD_INTERNAL void ward_segments_release_cached(void);
+WARD_INTERNAL void ward_segment_lock_all(void);
+WARD_INTERNAL void ward_segment_unlock_all(bool child);
+WARD_INTERNAL void ward_segment_adopt(ward_heap_t *heap, ward_segment_t *seg);
+
+/* page.c */
+WARD_INTERNAL void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t flags);
+WARD_INTERNAL void ward_page_extend(ward_page_t *page);
+WARD_INTERNAL void ward_page_collect(ward_page_t *page);
+WARD_INTERNAL void ward_page_set_delay(ward_page_t *page, uintptr_t state, bool override_never);
+WARD_INTERNAL void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t *block);
+WARD_INTERNAL ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p);
+
+/* heap.c */
+WARD_INTERNAL void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) WARD_NOINLINE;
+WARD_INTERNAL void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool zero);
+WARD_INTERNAL void ward_free_slow(void *p) WARD_NOINLINE;
+WARD_INTERNAL void ward_page_retire(ward_heap_t *heap, ward_page_t *page) WARD_NOINLINE;
+WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
+WARD_INTERNAL void ward_heap_thread_done(void *heap);
+WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
+WARD_INTERNAL size_t ward_block_usable(const void *p);
+WARD_INTERNAL void ward_heap_stats_add(ward_heap_t *heap, uint64_t *allocs, uint64_t *frees);
+WARD_INTERNAL void ward_heaps_lock(void);
+WARD_INTERNAL void ward_heaps_unlock(bool child);
+WARD_INTERNAL void ward_stats_account(ward_heap_t *heap, int64_t bytes);
+
+/* huge.c */
+WARD_INTERNAL void *ward_huge_alloc(ward_heap_t *owner, size_t size, size_t align, bool zero);
+WARD_INTERNAL void ward_huge_free(ward_segment_t *seg);
+WARD_INTERNAL void *ward_huge_realloc(ward_segment_t *seg, size_t size);
+WARD_INTERNAL void ward_huge_destroy_owned(ward_heap_t *heap);
+WARD_INTERNAL bool ward_huge_cache_purge(uint64_t now, bool force);
+WARD_INTERNAL void ward_huge_cache_release(void);
+WARD_INTERNAL ward_segment_t *ward_huge_header_of_aligned(const void *p);
+WARD_INTERNAL void ward_huge_lock(void);
+WARD_INTERNAL void ward_huge_unlock(bool child);
+
+/* stats.c */
+WARD_INTERNAL void ward_stats_at_exit(void);
+WARD_INTERNAL bool ward_purge_global(uint64_t now, bool force);
+
+/* ---- the fast paths ------------------------------------------------------------------ */
+
+static inline void *ward_heap_malloc_inline(ward_heap_t *heap, size_t size) {
+    if (likely(size <= WARD_DIRECT_MAX)) {
+        ward_page_t *page = heap->direct[(size + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
+        ward_block_t *block = page->free;
+        if (likely(block != NULL)) {
+            page->free = block->next;
+            page->used++;
+            return block;
+        }
+    }
+    return ward_heap_malloc_slow(heap, size, false);
+}
+
+static inline void ward_free_inline(void *p) {
+    ward_segment_t *seg = ward_segment_of(p);
+    if (likely((uintptr_t)p != (uintptr_t)seg)) {
+        ward_page_t *page = ward_page_of(seg, p);
+        if (likely(ward_segment_heap(seg) == ward_tls_heap && page->flags == 0)) {
+            ward_block_t *block = (ward_block_t *)p;
+            block->next = page->local_free;
+            page->local_free = block;
+            if (unlikely(--page->used == 0)) ward_page_retire(ward_tls_heap, page);
+            return;
+        }
+    }
+    ward_free_slow(p);
+}
+
+#endif

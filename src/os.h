@@ -1,0 +1,47 @@
+/* The OS contract: the only primitives through which ward touches address
+ * space, time and the outside world. src/os/linux.c implements them; no other
+ * file makes these system calls.
+ *
+ * Guarantees every implementation gives:
+ * - os_reserve returns memory readable and writable, backed lazily, zero on
+ *   first touch, aligned to `align` (a power of two, at least the page size),
+ *   or NULL. It never returns memory that overlaps anything ward holds.
+ * - os_purge gives the physical pages back now (the resident size as the
+ *   kernel reports it falls); the range stays reserved and reads as zero.
+ *   It is not MADV_FREE: lazily freed pages still count as resident.
+ * - os_release unmaps; the range may be reused by anyone afterwards.
+ * - Every primitive preserves errno: ward's callers decide what errno says.
+ * - None of them allocates with malloc.
+ */
+#ifndef WARD_OS_H
+#define WARD_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+size_t os_page_size(void);
+void *os_reserve(size_t size, size_t align);
+void os_release(void *addr, size_t size);
+bool os_purge(void *addr, size_t size);
+/* Makes [addr, addr+size) inaccessible (false) or read-write again (true). */
+bool os_protect(void *addr, size_t size, bool accessible);
+/* Grows or shrinks the mapping [addr, addr+old_size) to new_size without
+ * moving it; false when the neighbouring address space is taken. */
+bool os_resize_in_place(void *addr, size_t old_size, size_t new_size);
+/* Moves the pages of [addr, addr+old_size) to a fresh mapping of new_size
+ * bytes aligned to `align`, without copying them; NULL on failure (the old
+ * mapping is then untouched). */
+void *os_move(void *addr, size_t old_size, size_t new_size, size_t align);
+/* Monotonic milliseconds. */
+uint64_t os_clock_ms(void);
+/* The process's resident set in bytes, from the kernel; 0 if unknown. */
+size_t os_resident_bytes(void);
+/* Writes the whole buffer (retrying short writes); async-signal-safe. */
+void os_write_all(int fd, const char *buf, size_t len);
+/* Random bits for hardening and sampling; never blocks. */
+uint64_t os_random_seed(void);
+/* Opens a file for appending reports; -1 on failure. */
+int os_open_log(const char *path);
+
+#endif

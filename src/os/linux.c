@@ -1,0 +1,159 @@
+/* Linux implementation of the OS contract in src/os.h.
+ *
+ * Alignment: mmap only guarantees page alignment, so an aligned reservation
+ * maps size + align and unmaps the slack on both sides. Reservations are
+ * MAP_NORESERVE: address space costs nothing until touched, and purged
+ * ranges are not charged again until they are touched again.
+ */
+#include "os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static size_t cached_page_size;
+
+size_t os_page_size(void) {
+    if (cached_page_size == 0) {
+        long ps = sysconf(_SC_PAGESIZE);
+        cached_page_size = ps > 0 ? (size_t)ps : 4096;
+    }
+    return cached_page_size;
+}
+
+static void *map_anonymous(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void *os_reserve(size_t size, size_t align) {
+    int saved = errno;
+    size_t page = os_page_size();
+    void *result = NULL;
+    if (align < page) align = page;
+    if (size == 0 || size > SIZE_MAX - align) goto out;
+    result = map_anonymous(size);
+    if (result == NULL || ((uintptr_t)result & (align - 1)) == 0) goto out;
+    /* Not aligned by luck: map enough to cut an aligned range out of it. */
+    munmap(result, size);
+    result = NULL;
+    size_t over = size + align - page;
+    char *raw = map_anonymous(over);
+    if (raw == NULL) goto out;
+    char *aligned = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+    size_t head = (size_t)(aligned - raw);
+    size_t tail = over - head - size;
+    if (head) munmap(raw, head);
+    if (tail) munmap(aligned + size, tail);
+    result = aligned;
+out:
+    errno = saved;
+    return result;
+}
+
+void os_release(void *addr, size_t size) {
+    int saved = errno;
+    munmap(addr, size);
+    errno = saved;
+}
+
+bool os_purge(void *addr, size_t size) {
+    int saved = errno;
+    bool ok = madvise(addr, size, MADV_DONTNEED) == 0;
+    errno = saved;
+    return ok;
+}
+
+bool os_protect(void *addr, size_t size, bool accessible) {
+    int saved = errno;
+    bool ok = mprotect(addr, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) == 0;
+    errno = saved;
+    return ok;
+}
+
+bool os_resize_in_place(void *addr, size_t old_size, size_t new_size) {
+    int saved = errno;
+    void *p = mremap(addr, old_size, new_size, 0);
+    errno = saved;
+    return p != MAP_FAILED;
+}
+
+void *os_move(void *addr, size_t old_size, size_t new_size, size_t align) {
+    int saved = errno;
+    void *dest = os_reserve(new_size, align);
+    void *result = NULL;
+    if (dest != NULL) {
+        /* MREMAP_FIXED replaces the placeholder mapping atomically. */
+        void *p = mremap(addr, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+        if (p == MAP_FAILED) os_release(dest, new_size);
+        else result = p;
+    }
+    errno = saved;
+    return result;
+}
+
+uint64_t os_clock_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+size_t os_resident_bytes(void) {
+    int saved = errno;
+    size_t result = 0;
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[128];
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n > 0) {
+            buf[n] = 0;
+            const char *s = buf;
+            while (*s && *s != ' ') s++; /* skip the total size */
+            while (*s == ' ') s++;
+            size_t pages = 0;
+            while (*s >= '0' && *s <= '9') pages = pages * 10 + (size_t)(*s++ - '0');
+            result = pages * os_page_size();
+        }
+    }
+    errno = saved;
+    return result;
+}
+
+void os_write_all(int fd, const char *buf, size_t len) {
+    int saved = errno;
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    errno = saved;
+}
+
+uint64_t os_random_seed(void) {
+    int saved = errno;
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid();
+    }
+    errno = saved;
+    return seed;
+}
+
+int os_open_log(const char *path) {
+    int saved = errno;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    errno = saved;
+    return fd;
+}

@@ -1,0 +1,144 @@
+/* Pages: runs of blocks of one size, with three free lists.
+ *
+ * `free` is what the owning thread allocates from; `local_free` collects the
+ * owner's own frees; `thread_free` is an atomic stack that other threads push
+ * onto with one compare-and-swap. The owner moves local_free and thread_free
+ * into free only when free runs dry (page_collect), so the allocation fast
+ * path is a pop from a plain list.
+ *
+ * Blocks are carved lazily (page_extend): a page of 4096 blocks touches its
+ * memory a few KiB at a time, so a page that is barely used stays barely
+ * resident.
+ *
+ * Full pages and the delayed-free handshake: a page with no free block sits
+ * in its heap's full list, where the heap does not look. To learn that such a
+ * page got a block back from another thread, the owner marks it DELAY_USE in
+ * the low bits of thread_free. The first remote free that sees DELAY_USE
+ * switches it to DELAY_FREEING, hands its block to the heap's delayed_free
+ * stack instead, and switches the state to DELAY_NONE. The heap frees those
+ * blocks locally on its next slow path, which moves the page out of the full
+ * list. A heap that goes away sets DELAY_NEVER on each page, waiting while a
+ * page is DELAY_FREEING, so no thread can still be reading segment->heap once
+ * the heap is gone.
+ */
+#include "internal.h"
+
+#include <sched.h>
+
+/* How many bytes of blocks page_extend carves at a time. */
+#define PAGE_EXTEND_BYTES 4096
+
+void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t flags) {
+    ward_segment_t *seg = ward_segment_of(page);
+    page->free = NULL;
+    page->local_free = NULL;
+    atomic_store_explicit(&page->thread_free, (uintptr_t)DELAY_NONE, memory_order_relaxed);
+    page->next = page->prev = NULL;
+    page->start = ward_slice_address(seg, page->slice_index);
+    page->block_size = (uint32_t)block_size;
+    page->used = 0;
+    page->capacity = 0;
+    page->reserved = (uint16_t)(((size_t)page->slice_count << WARD_SLICE_SHIFT) / block_size);
+    page->flags = flags;
+    page->bin = (uint8_t)bin;
+    page->free_is_zero = 0;
+}
+
+void ward_page_extend(ward_page_t *page) {
+    if (page->capacity >= page->reserved) return;
+    size_t size = page->block_size;
+    size_t count = PAGE_EXTEND_BYTES / size;
+    if (count == 0) count = 1;
+    if (count > (size_t)(page->reserved - page->capacity)) count = page->reserved - page->capacity;
+    uint8_t *first = page->start + (size_t)page->capacity * size;
+    uint8_t *p = first;
+    for (size_t i = 1; i < count; i++, p += size) ((ward_block_t *)p)->next = (ward_block_t *)(p + size);
+    ((ward_block_t *)p)->next = page->free;
+    page->free = (ward_block_t *)first;
+    page->capacity = (uint16_t)(page->capacity + count);
+    page->free_is_zero = page->mem_is_zero;
+}
+
+static void page_collect_thread_free(ward_page_t *page) {
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    do {
+        if ((tf & ~(uintptr_t)DELAY_MASK) == 0) return;
+    } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, tf & DELAY_MASK,
+                                                    memory_order_acquire, memory_order_relaxed));
+    ward_block_t *head = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
+    ward_block_t *tail = head;
+    size_t count = 1;
+    while (tail->next != NULL) {
+        tail = tail->next;
+        count++;
+    }
+    tail->next = page->local_free;
+    page->local_free = head;
+    page->used = (uint16_t)(page->used - count);
+}
+
+void ward_page_collect(ward_page_t *page) {
+    page_collect_thread_free(page);
+    if (page->free == NULL && page->local_free != NULL) {
+        page->free = page->local_free;
+        page->local_free = NULL;
+        page->free_is_zero = 0;
+    }
+}
+
+void ward_page_set_delay(ward_page_t *page, uintptr_t state, bool override_never) {
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    for (;;) {
+        uintptr_t cur = tf & DELAY_MASK;
+        if (cur == DELAY_FREEING) {
+            /* A remote thread is between reading segment->heap and pushing. */
+            sched_yield();
+            tf = atomic_load_explicit(&page->thread_free, memory_order_acquire);
+            continue;
+        }
+        if (cur == state || (cur == DELAY_NEVER && !override_never)) return;
+        uintptr_t next = (tf & ~(uintptr_t)DELAY_MASK) | state;
+        if (atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,
+                                                  memory_order_acq_rel, memory_order_relaxed))
+            return;
+    }
+}
+
+void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t *block) {
+    uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    uintptr_t next;
+    bool tell_heap;
+    do {
+        tell_heap = (tf & DELAY_MASK) == DELAY_USE;
+        if (tell_heap) {
+            next = (tf & ~(uintptr_t)DELAY_MASK) | DELAY_FREEING;
+        } else {
+            block->next = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
+            next = (uintptr_t)block | (tf & DELAY_MASK);
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,
+                                                    memory_order_acq_rel, memory_order_relaxed));
+    if (!tell_heap) return;
+
+    /* DELAY_FREEING keeps the heap alive until we switch the state back. */
+    ward_heap_t *heap = atomic_load_explicit(&seg->heap, memory_order_acquire);
+    if (heap != NULL) {
+        ward_block_t *head = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
+        do {
+            block->next = head;
+        } while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &head, block,
+                                                        memory_order_release, memory_order_relaxed));
+    }
+    tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+    do {
+        if (heap == NULL) block->next = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
+        next = heap == NULL ? ((uintptr_t)block | DELAY_NONE)
+                            : ((tf & ~(uintptr_t)DELAY_MASK) | DELAY_NONE);
+    } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,
+                                                    memory_order_acq_rel, memory_order_relaxed));
+}
+
+ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p) {
+    size_t offset = (size_t)((const uint8_t *)p - page->start);
+    return (ward_block_t *)((uint8_t *)p - offset % page->block_size);
+}
