@@ -29,8 +29,8 @@ extern "C" {
 #define WARD_VERSION_STRING "0.1.0"
 
 #if defined(__GNUC__)
-#define WARD_API __attribute__((visibility("default")))
-#define WARD_MALLOC_ATTRS __attribute__((malloc, warn_unused_result))
+#define WARD_API __attribute__((__visibility__("default")))
+#define WARD_MALLOC_ATTRS __attribute__((__malloc__, __warn_unused_result__))
 #else
 #define WARD_API
 #define WARD_MALLOC_ATTRS

@@ -78,7 +78,7 @@ static void queue_push_back(ward_page_queue_t *q, ward_page_t *page) {
 }
 
 static ward_page_queue_t *page_queue(ward_heap_t *heap, const ward_page_t *page) {
-    return (page->flags & PAGE_FULL) ? &heap->full : &heap->bins[page->bin];
+    return (page_flags(page) & PAGE_FULL) ? &heap->full : &heap->bins[page->bin];
 }
 
 /* ---- statistics ----------------------------------------------------------------------- */
@@ -115,13 +115,14 @@ static void heap_counters_flush(ward_heap_t *heap) {
     if (pending) ward_stats_account(NULL, pending);
 }
 
-void ward_heap_stats_add(ward_heap_t *heap_unused, uint64_t *allocs, uint64_t *frees) {
-    (void)heap_unused;
+void ward_heap_stats_add(uint64_t *allocs, uint64_t *frees, int64_t *pending) {
     pthread_mutex_lock(&heaps_lock);
     for (ward_heap_t *h = heaps_all; h != NULL; h = h->all_next) {
-        for (unsigned b = 0; b < WARD_BIN_COUNT; b++)
-            allocs[b] += atomic_load_explicit(&h->counters.allocs[b], memory_order_relaxed);
-        *frees += atomic_load_explicit(&h->counters.frees, memory_order_relaxed);
+        if (allocs != NULL)
+            for (unsigned b = 0; b < WARD_BIN_COUNT; b++)
+                allocs[b] += atomic_load_explicit(&h->counters.allocs[b], memory_order_relaxed);
+        if (frees != NULL) *frees += atomic_load_explicit(&h->counters.frees, memory_order_relaxed);
+        if (pending != NULL) *pending += atomic_load_explicit(&h->counters.pending_bytes, memory_order_relaxed);
     }
     pthread_mutex_unlock(&heaps_lock);
 }
@@ -154,7 +155,7 @@ static void page_free(ward_heap_t *heap, ward_page_t *page) {
     ward_page_queue_t *q = page_queue(heap, page);
     bool was_first = q->first == page;
     queue_remove(q, page);
-    if (was_first && !(page->flags & PAGE_FULL)) heap_update_direct(heap, page->bin);
+    if (was_first && !(page_flags(page) & PAGE_FULL)) heap_update_direct(heap, page->bin);
     account_page(heap, page, -1);
     ward_segment_free_span(heap, page);
 }
@@ -164,13 +165,13 @@ static void page_to_full(ward_heap_t *heap, ward_page_t *page) {
     bool was_first = q->first == page;
     queue_remove(q, page);
     if (was_first) heap_update_direct(heap, page->bin);
-    page->flags |= PAGE_FULL;
+    page_flags_set(page, (uint8_t)(page_flags(page) | PAGE_FULL));
     queue_push_back(&heap->full, page);
 }
 
 static void page_from_full(ward_heap_t *heap, ward_page_t *page) {
     queue_remove(&heap->full, page);
-    page->flags &= (uint8_t)~PAGE_FULL;
+    page_flags_set(page, (uint8_t)(page_flags(page) & ~PAGE_FULL));
     ward_page_set_delay(page, DELAY_NONE, false);
     ward_page_queue_t *q = &heap->bins[page->bin];
     bool was_empty = q->first == NULL;
@@ -190,7 +191,7 @@ static void heap_free_local_block(ward_heap_t *heap, ward_page_t *page, ward_blo
     block->next = page->local_free;
     page->local_free = block;
     page->used--;
-    if (page->flags & PAGE_FULL) {
+    if (page_flags(page) & PAGE_FULL) {
         if (page->bin == WARD_BIN_LARGE) {
             page_free(heap, page);
             return;
@@ -228,7 +229,7 @@ static void heap_adopt(ward_heap_t *heap, ward_segment_t *seg) {
     for (size_t k = 0; k < count; k++) {
         ward_page_t *page = pages[k];
         ward_page_set_delay(page, DELAY_NONE, true);
-        page->flags = (uint8_t)((page->flags & PAGE_ALIGNED) | heap->page_flags);
+        page_flags_set(page, (uint8_t)((page_flags(page) & PAGE_ALIGNED) | heap->page_flags));
         page->next = page->prev = NULL;
         ward_page_collect(page);
         if (page->used == 0) {
@@ -249,7 +250,7 @@ static void heap_adopt(ward_heap_t *heap, ward_segment_t *seg) {
             if (was_empty) heap_update_direct(heap, page->bin);
         } else {
             ward_page_set_delay(page, DELAY_USE, false);
-            page->flags |= PAGE_FULL;
+            page_flags_set(page, (uint8_t)(page_flags(page) | PAGE_FULL));
             queue_push_back(&heap->full, page);
         }
     }
@@ -430,7 +431,8 @@ void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool
     uint8_t *aligned = (uint8_t *)ward_align_up((uintptr_t)p, align);
     if (aligned != p) {
         ward_segment_t *seg = ward_segment_of(p);
-        ward_page_of(seg, p)->flags |= PAGE_ALIGNED;
+        ward_page_t *page = ward_page_of(seg, p);
+        page_flags_set(page, (uint8_t)(page_flags(page) | PAGE_ALIGNED));
     }
     return aligned;
 }
@@ -458,11 +460,11 @@ void ward_free_slow(void *p) {
         return;
     }
     ward_page_t *page = ward_page_of(seg, p);
-    if (unlikely(page->flags & PAGE_INVALID)) {
+    if (unlikely(page_flags(page) & PAGE_INVALID)) {
         ward_report_error("invalid free", p, "not a live block ward handed out");
         return;
     }
-    ward_block_t *block = (page->flags & PAGE_ALIGNED) ? ward_page_block_start(page, p) : (ward_block_t *)p;
+    ward_block_t *block = (page_flags(page) & PAGE_ALIGNED) ? ward_page_block_start(page, p) : (ward_block_t *)p;
     ward_heap_t *heap = ward_tls_heap;
     ward_heap_t *owner = ward_segment_heap(seg);
     account_free(heap, page->block_size);
@@ -490,8 +492,8 @@ size_t ward_block_usable(const void *p) {
     }
     if (seg->kind == SEGMENT_HUGE) return seg->huge_usable - (size_t)((const uint8_t *)p - seg->huge_user);
     ward_page_t *page = ward_page_of(seg, p);
-    if (page->flags & PAGE_INVALID) return 0;
-    if (page->flags & PAGE_ALIGNED) {
+    if (page_flags(page) & PAGE_INVALID) return 0;
+    if (page_flags(page) & PAGE_ALIGNED) {
         const uint8_t *block = (const uint8_t *)ward_page_block_start(page, p);
         return page->block_size - (size_t)((const uint8_t *)p - block);
     }

@@ -103,7 +103,7 @@ typedef struct ward_page_s {
     uint16_t used;
     uint16_t capacity;
     uint16_t reserved;
-    uint8_t flags;
+    _Atomic(uint8_t) flags;   /* written by the owner only; see page_flags() */
     uint8_t bin;
     uint8_t slice_index;
     uint8_t slice_count;
@@ -249,6 +249,18 @@ static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t inde
     return (uint8_t *)seg + (index << WARD_SLICE_SHIFT);
 }
 
+/* Other threads read a page's flags (free and usable_size look at
+ * PAGE_ALIGNED and PAGE_INVALID, which cannot change while the block they
+ * hold is live); only the owner writes them, so relaxed loads and stores
+ * suffice and compile to plain moves. */
+static inline uint8_t page_flags(const ward_page_t *page) {
+    return atomic_load_explicit(&((ward_page_t *)page)->flags, memory_order_relaxed);
+}
+
+static inline void page_flags_set(ward_page_t *page, uint8_t flags) {
+    atomic_store_explicit(&page->flags, flags, memory_order_relaxed);
+}
+
 static inline ward_heap_t *ward_segment_heap(const ward_segment_t *seg) {
     return atomic_load_explicit(&((ward_segment_t *)seg)->heap, memory_order_relaxed);
 }
@@ -318,7 +330,7 @@ WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
 WARD_INTERNAL void ward_heap_thread_done(void *heap);
 WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
 WARD_INTERNAL size_t ward_block_usable(const void *p);
-WARD_INTERNAL void ward_heap_stats_add(ward_heap_t *heap, uint64_t *allocs, uint64_t *frees);
+WARD_INTERNAL void ward_heap_stats_add(uint64_t *allocs, uint64_t *frees, int64_t *pending);
 WARD_INTERNAL void ward_heaps_lock(void);
 WARD_INTERNAL void ward_heaps_unlock(bool child);
 WARD_INTERNAL void ward_stats_account(ward_heap_t *heap, int64_t bytes);
@@ -357,7 +369,7 @@ static inline void ward_free_inline(void *p) {
     ward_segment_t *seg = ward_segment_of(p);
     if (likely((uintptr_t)p != (uintptr_t)seg)) {
         ward_page_t *page = ward_page_of(seg, p);
-        if (likely(ward_segment_heap(seg) == ward_tls_heap && page->flags == 0)) {
+        if (likely(ward_segment_heap(seg) == ward_tls_heap && page_flags(page) == 0)) {
             ward_block_t *block = (ward_block_t *)p;
             block->next = page->local_free;
             page->local_free = block;

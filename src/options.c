@@ -60,6 +60,11 @@ void ward_options_init(void) {
     if (log != NULL && *log) {
         int fd = os_open_log(log);
         if (fd >= 0) ward_options.log_fd = fd;
+    } else if (ward_options.stats || ward_options.verbose) {
+        /* Many programs close stderr in an exit handler (coreutils do), before
+         * the summary at exit is written: keep a copy of it. */
+        int fd = os_dup_fd(2);
+        if (fd >= 0) ward_options.log_fd = fd;
     }
 }
 

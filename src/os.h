@@ -41,6 +41,8 @@ size_t os_resident_bytes(void);
 void os_write_all(int fd, const char *buf, size_t len);
 /* Random bits for hardening and sampling; never blocks. */
 uint64_t os_random_seed(void);
+/* A close-on-exec duplicate of fd numbered 3 or above; -1 on failure. */
+int os_dup_fd(int fd);
 /* Opens a file for appending reports; -1 on failure. */
 int os_open_log(const char *path);
 

@@ -39,7 +39,7 @@ void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t 
     page->used = 0;
     page->capacity = 0;
     page->reserved = (uint16_t)(((size_t)page->slice_count << WARD_SLICE_SHIFT) / block_size);
-    page->flags = flags;
+    page_flags_set(page, flags);
     page->bin = (uint8_t)bin;
     page->free_is_zero = 0;
 }

@@ -249,7 +249,7 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
     seg->purge_deadline_ms =
         seg->clean_slices == WARD_DATA_SLICES_MASK ? 0 : heap->now_ms + ward_options.purge_delay_ms;
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
-    seg->pages[0].flags = PAGE_INVALID;
+    page_flags_set(&seg->pages[0], PAGE_INVALID);
     for (size_t i = 0; i < WARD_SLICES; i++) seg->slice_page[i] = &seg->pages[0];
     atomic_fetch_add_explicit(&ward_stats.segments, 1, memory_order_relaxed);
     segment_attach(heap, seg);
@@ -333,7 +333,7 @@ void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page) {
     ward_segment_t *seg = ward_segment_of(page);
     unsigned index = page->slice_index, count = page->slice_count;
     for (unsigned i = index; i < index + count; i++) seg->slice_page[i] = &seg->pages[0];
-    page->flags = PAGE_INVALID;
+    page_flags_set(page, PAGE_INVALID);
     page->free = page->local_free = NULL;
     if (seg->free_slices == 0) {
         list_remove(&heap->segs_full, seg);

@@ -22,8 +22,16 @@ static size_t nonneg(int64_t v) {
 WARD_API void ward_stats_get(ward_stats_t *out) {
     if (out == NULL) return;
     memset(out, 0, sizeof *out);
-    out->in_use = nonneg(atomic_load_explicit(&ward_stats.in_use, memory_order_relaxed));
-    out->peak_in_use = nonneg(atomic_load_explicit(&ward_stats.peak_in_use, memory_order_relaxed));
+    int64_t in_use = atomic_load_explicit(&ward_stats.in_use, memory_order_relaxed);
+    if (ward_options.stats) ward_heap_stats_add(NULL, NULL, &in_use); /* not yet flushed */
+    out->in_use = nonneg(in_use);
+    /* The global peak only sees flushed batches; what we just summed is an
+     * observation too, so it raises the peak for later readers as well. */
+    int64_t peak = atomic_load_explicit(&ward_stats.peak_in_use, memory_order_relaxed);
+    while (in_use > peak && !atomic_compare_exchange_weak_explicit(&ward_stats.peak_in_use, &peak, in_use,
+                                                                   memory_order_relaxed, memory_order_relaxed)) {
+    }
+    out->peak_in_use = nonneg(in_use > peak ? in_use : peak);
     out->reserved = nonneg(atomic_load_explicit(&ward_stats.reserved, memory_order_relaxed));
     out->committed = nonneg(atomic_load_explicit(&ward_stats.committed, memory_order_relaxed));
     out->resident = os_resident_bytes();
@@ -35,10 +43,10 @@ WARD_API void ward_stats_get(ward_stats_t *out) {
 static void line_size(ward_buf_t *b, const char *label, uint64_t bytes, const char *note) {
     ward_buf_str(b, "ward:   ");
     ward_buf_str(b, label);
-    ward_buf_pad(b, 26);
+    ward_buf_pad(b, 28);
     ward_buf_size(b, bytes);
     if (note) {
-        ward_buf_pad(b, 40);
+        ward_buf_pad(b, 42);
         ward_buf_str(b, note);
     }
     ward_buf_str(b, "\n");
@@ -47,7 +55,7 @@ static void line_size(ward_buf_t *b, const char *label, uint64_t bytes, const ch
 static void line_count(ward_buf_t *b, const char *label, uint64_t n) {
     ward_buf_str(b, "ward:   ");
     ward_buf_str(b, label);
-    ward_buf_pad(b, 26);
+    ward_buf_pad(b, 28);
     ward_buf_u64(b, n);
     ward_buf_str(b, "\n");
 }
@@ -72,7 +80,7 @@ WARD_API void ward_stats_print(int fd) {
     if (ward_options.stats) {
         uint64_t allocs[WARD_BIN_COUNT] = {0};
         uint64_t frees = 0;
-        ward_heap_stats_add(NULL, allocs, &frees);
+        ward_heap_stats_add(allocs, &frees, NULL);
         uint64_t total = 0;
         for (unsigned bin = 0; bin < WARD_BIN_COUNT; bin++) {
             allocs[bin] += atomic_load_explicit(&ward_stats.allocs[bin], memory_order_relaxed);
@@ -93,7 +101,7 @@ WARD_API void ward_stats_print(int fd) {
                 ward_buf_str(&b, "<= ");
                 ward_buf_size(&b, ward_bin_size(bin));
             }
-            ward_buf_pad(&b, 26);
+            ward_buf_pad(&b, 28);
             ward_buf_u64(&b, allocs[bin]);
             ward_buf_str(&b, "\n");
         }

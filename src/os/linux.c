@@ -15,14 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static size_t cached_page_size;
+#include <stdatomic.h>
+
+static _Atomic(size_t) cached_page_size;
 
 size_t os_page_size(void) {
-    if (cached_page_size == 0) {
-        long ps = sysconf(_SC_PAGESIZE);
-        cached_page_size = ps > 0 ? (size_t)ps : 4096;
+    size_t ps = atomic_load_explicit(&cached_page_size, memory_order_relaxed);
+    if (ps == 0) {
+        long v = sysconf(_SC_PAGESIZE);
+        ps = v > 0 ? (size_t)v : 4096;
+        atomic_store_explicit(&cached_page_size, ps, memory_order_relaxed);
     }
-    return cached_page_size;
+    return ps;
 }
 
 static void *map_anonymous(size_t size) {
@@ -149,6 +153,13 @@ uint64_t os_random_seed(void) {
     }
     errno = saved;
     return seed;
+}
+
+int os_dup_fd(int fd) {
+    int saved = errno;
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    errno = saved;
+    return copy;
 }
 
 int os_open_log(const char *path) {

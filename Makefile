@@ -1,0 +1,41 @@
+# Convenience wrapper around CMake. `make` builds, `make demo` runs a real
+# program under ward, `make check` runs the whole test suite (normal build,
+# ASan+UBSan build, TSan build).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build demo check check-normal check-asan check-tsan deps install clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWARD_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build build -j $(JOBS)
+
+demo: build
+	scripts/demo.sh
+
+check-normal: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARD_WERROR=ON -DWARD_SANITIZE=address,undefined $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
+
+check-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARD_WERROR=ON -DWARD_SANITIZE=thread $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L threads
+
+check: check-normal check-asan check-tsan
+	@echo "ward: all test suites passed"
+
+install: build
+	cmake --install build $(if $(PREFIX),--prefix $(PREFIX),)
+
+clean:
+	rm -rf build build-asan build-tsan
