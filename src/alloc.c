@@ -55,6 +55,8 @@ static void *heap_realloc(ward_heap_t *heap, void *p, size_t size) {
     } else if (size <= usable && size >= usable / 2) {
         /* Shrinking by less than half, or growing within the block. */
         return p;
+    } else if (size > usable && usable > WARD_MEDIUM_MAX && ward_heap_grow_in_place(heap, p, size)) {
+        return p;
     }
     void *q = ward_heap_malloc_inline(heap, size);
     if (q == NULL) return NULL;

@@ -500,6 +500,25 @@ size_t ward_block_usable(const void *p) {
     return page->block_size;
 }
 
+/* A large block at the start of its page grows into the free slices after
+ * it, when the calling heap owns them. */
+bool ward_heap_grow_in_place(ward_heap_t *heap, void *p, size_t size) {
+    ward_segment_t *seg = ward_segment_of(p);
+    if ((uintptr_t)p == (uintptr_t)seg || seg->kind != SEGMENT_NORMAL || ward_segment_heap(seg) != heap ||
+        size > WARD_LARGE_MAX)
+        return false;
+    ward_page_t *page = ward_page_of(seg, p);
+    if (page->bin != WARD_BIN_LARGE || (uint8_t *)p != page->start || (page_flags(page) & PAGE_ALIGNED))
+        return false;
+    size_t slices = (size + WARD_SLICE_SIZE - 1) >> WARD_SLICE_SHIFT;
+    size_t old_slices = page->slice_count;
+    if (!ward_segment_grow_span(heap, page, slices)) return false;
+    if (ward_options.stats) ward_stats_account(heap, (int64_t)((slices - old_slices) << WARD_SLICE_SHIFT));
+    else ward_stats_account(NULL, (int64_t)((slices - old_slices) << WARD_SLICE_SHIFT));
+    page->block_size = (uint32_t)(slices << WARD_SLICE_SHIFT);
+    return true;
+}
+
 /* ---- heap lifetime ---------------------------------------------------------------------------------- */
 
 static ward_heap_t *heap_take(void) {

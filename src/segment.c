@@ -308,6 +308,28 @@ ward_page_t *ward_segment_find_span(ward_heap_t *heap, size_t slices) {
     return NULL;
 }
 
+bool ward_segment_grow_span(ward_heap_t *heap, ward_page_t *page, size_t slices) {
+    ward_segment_t *seg = ward_segment_of(page);
+    unsigned index = page->slice_index, count = page->slice_count;
+    if (slices <= count) return true;
+    if (index + slices > WARD_SLICES) return false;
+    uint64_t extra = run_mask(index + count, (unsigned)(slices - count));
+    if ((seg->free_slices & extra) != extra) return false;
+    atomic_fetch_add_explicit(&ward_stats.committed,
+                              (int64_t)__builtin_popcountll(seg->clean_slices & extra) << WARD_SLICE_SHIFT,
+                              memory_order_relaxed);
+    seg->free_slices &= ~extra;
+    seg->clean_slices &= ~extra;
+    for (size_t i = index + count; i < index + slices; i++) seg->slice_page[i] = page;
+    page->slice_count = (uint8_t)slices;
+    if (seg->free_slices == 0) {
+        list_remove(&heap->segs_avail, seg);
+        list_push(&heap->segs_full, seg);
+        seg->in_full_list = 1;
+    }
+    return true;
+}
+
 static void segment_purge_runs(ward_segment_t *seg, uint64_t dirty) {
     while (dirty) {
         unsigned start = (unsigned)__builtin_ctzll(dirty);
