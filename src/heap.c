@@ -29,6 +29,9 @@ ward_heap_t ward_empty_heap = {
 };
 
 __thread ward_heap_t *ward_tls_heap __attribute__((tls_model("initial-exec"))) = &ward_empty_heap;
+/* Set once the thread's heap was abandoned at exit: frees then stay remote
+ * rather than making a new heap. */
+__thread bool ward_thread_done __attribute__((tls_model("initial-exec")));
 
 pthread_key_t ward_heap_key;
 
@@ -201,14 +204,32 @@ static void heap_free_local_block(ward_heap_t *heap, ward_page_t *page, ward_blo
     if (page->used == 0) ward_page_retire(heap, page);
 }
 
+/* Frees the blocks other threads handed over from full pages. A block whose
+ * page is still DELAY_FREEING waits for the next round: the handing thread
+ * has yet to write the page's state back, so the page must stay as it is. */
 static void heap_free_delayed(ward_heap_t *heap) {
     if (atomic_load_explicit(&heap->delayed_free, memory_order_relaxed) == NULL) return;
     ward_block_t *block = atomic_exchange_explicit(&heap->delayed_free, NULL, memory_order_acquire);
+    ward_block_t *retry = NULL, *retry_tail = NULL;
     while (block != NULL) {
         ward_block_t *next = block->next;
-        ward_segment_t *seg = ward_segment_of(block);
-        heap_free_local_block(heap, ward_page_of(seg, block), block);
+        ward_page_t *page = ward_page_of(ward_segment_of(block), block);
+        uintptr_t state = atomic_load_explicit(&page->thread_free, memory_order_acquire) & DELAY_MASK;
+        if (state == DELAY_FREEING) {
+            block->next = retry;
+            retry = block;
+            if (retry_tail == NULL) retry_tail = block;
+        } else {
+            heap_free_local_block(heap, page, block);
+        }
         block = next;
+    }
+    if (retry != NULL) {
+        ward_block_t *head = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
+        do {
+            retry_tail->next = head;
+        } while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &head, retry,
+                                                        memory_order_release, memory_order_relaxed));
     }
 }
 
@@ -260,7 +281,9 @@ static ward_page_t *heap_span_alloc(ward_heap_t *heap, size_t slices) {
     ward_page_t *page = ward_segment_find_span(heap, slices);
     if (page != NULL) return page;
     ward_segment_t *seg;
-    while ((seg = ward_segment_take_abandoned(NULL)) != NULL) {
+    /* Only thread heaps adopt: a first-class heap's destroy would free the
+     * adopted segment's live blocks with it. */
+    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned(NULL)) != NULL) {
         heap_adopt(heap, seg);
         page = ward_segment_find_span(heap, slices);
         if (page != NULL) return page;
@@ -474,7 +497,9 @@ void ward_free_slow(void *p) {
     }
     /* A block of an abandoned segment: adopt the segment, so that memory
      * freed after its thread exited becomes usable (and purgeable) again. */
-    if (owner == NULL && heap != &ward_empty_heap && heap->is_thread_heap &&
+    if (owner == NULL && seg->kind == SEGMENT_NORMAL && heap == &ward_empty_heap && !ward_thread_done)
+        heap = ward_heap_for_thread();
+    if (owner == NULL && heap != NULL && heap != &ward_empty_heap && heap->is_thread_heap &&
         ward_segment_take_abandoned(seg) != NULL) {
         heap_adopt(heap, seg);
         heap_free_local_block(heap, page, block);
@@ -498,6 +523,14 @@ size_t ward_block_usable(const void *p) {
         return page->block_size - (size_t)((const uint8_t *)p - block);
     }
     return page->block_size;
+}
+
+/* Takes every abandoned segment into the calling thread's heap (so that
+ * blocks freed after their thread exited become reusable and purgeable). */
+void ward_heap_adopt_abandoned(ward_heap_t *heap) {
+    if (heap == NULL || heap == &ward_empty_heap || !heap->is_thread_heap) return;
+    ward_segment_t *seg;
+    while ((seg = ward_segment_take_abandoned(NULL)) != NULL) heap_adopt(heap, seg);
 }
 
 /* A large block at the start of its page grows into the free slices after
@@ -545,6 +578,9 @@ static ward_heap_t *heap_take(void) {
         }
     }
     if (fresh) {
+        /* Once per struct, under heaps_lock: fork_prepare locks every heap's
+         * huge_lock, so it must never be re-initialised while in the list. */
+        pthread_mutex_init(&heap->huge_lock, NULL);
         heap->all_next = heaps_all;
         heaps_all = heap;
     }
@@ -572,7 +608,6 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->slow_calls = 0;
     heap->page_flags = ward_options.stats ? PAGE_SLOW : 0;
     heap->is_thread_heap = thread_heap;
-    pthread_mutex_init(&heap->huge_lock, NULL);
     heap->huge_list = NULL;
 }
 
@@ -621,7 +656,10 @@ void ward_heap_thread_done(void *arg) {
     ward_heap_t *heap = arg;
     if (heap == NULL || heap == &ward_empty_heap) return;
     heap_abandon(heap);
-    if (ward_tls_heap == heap) ward_tls_heap = &ward_empty_heap;
+    if (ward_tls_heap == heap) {
+        ward_tls_heap = &ward_empty_heap;
+        ward_thread_done = true;
+    }
     heap_put(heap);
 }
 
@@ -677,13 +715,33 @@ void ward_heap_destroy(ward_heap_t *heap) {
 
 void ward_heaps_lock(void) {
     pthread_mutex_lock(&heaps_lock);
+    for (ward_heap_t *h = heaps_all; h != NULL; h = h->all_next) pthread_mutex_lock(&h->huge_lock);
+}
+
+/* In a fork child, a page the parent's other threads were handing a block
+ * through (DELAY_FREEING) would stay so for ever: nobody is left to finish. */
+static void heap_forget_handoffs(ward_heap_t *heap) {
+    ward_page_queue_t *queues[WARD_BIN_COUNT + 1];
+    size_t n = 0;
+    for (unsigned bin = 1; bin <= WARD_BIN_MEDIUM_LAST; bin++) queues[n++] = &heap->bins[bin];
+    queues[n++] = &heap->full;
+    for (size_t i = 0; i < n; i++) {
+        for (ward_page_t *page = queues[i]->first; page != NULL; page = page->next) {
+            uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
+            if ((tf & DELAY_MASK) == DELAY_FREEING)
+                atomic_store_explicit(&page->thread_free, (tf & ~(uintptr_t)DELAY_MASK) | DELAY_NONE,
+                                      memory_order_relaxed);
+        }
+    }
 }
 
 void ward_heaps_unlock(bool child) {
     if (child) {
         pthread_mutex_init(&heaps_lock, NULL);
         for (ward_heap_t *h = heaps_all; h != NULL; h = h->all_next) pthread_mutex_init(&h->huge_lock, NULL);
+        if (ward_tls_heap != &ward_empty_heap) heap_forget_handoffs(ward_tls_heap);
     } else {
+        for (ward_heap_t *h = heaps_all; h != NULL; h = h->all_next) pthread_mutex_unlock(&h->huge_lock);
         pthread_mutex_unlock(&heaps_lock);
     }
 }

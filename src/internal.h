@@ -125,7 +125,7 @@ typedef struct ward_segment_s {
     uint8_t kind;
     uint8_t in_full_list;                  /* no free slices: in heap->segs_full */
     uint8_t abandoned;
-    uint8_t reserved_pad;
+    uint8_t max_free_run;                  /* longest run of free slices */
     uint64_t free_slices;                  /* bit i: slice i belongs to no page */
     uint64_t clean_slices;                 /* free slices known to read as zero */
     uint64_t purge_deadline_ms;            /* 0: no dirty free slices */
@@ -214,6 +214,7 @@ WARD_INTERNAL extern ward_page_t ward_empty_page;
 WARD_INTERNAL extern ward_heap_t ward_empty_heap;
 WARD_INTERNAL extern _Atomic(int) ward_init_state; /* 0 no, 1 running, 2 done */
 WARD_INTERNAL extern __thread ward_heap_t *ward_tls_heap __attribute__((tls_model("initial-exec")));
+WARD_INTERNAL extern __thread bool ward_thread_done __attribute__((tls_model("initial-exec")));
 
 /* ---- size classes ------------------------------------------------------------ */
 
@@ -331,6 +332,7 @@ WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
 WARD_INTERNAL void ward_heap_thread_done(void *heap);
 WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
 WARD_INTERNAL size_t ward_block_usable(const void *p);
+WARD_INTERNAL void ward_heap_adopt_abandoned(ward_heap_t *heap);
 WARD_INTERNAL bool ward_heap_grow_in_place(ward_heap_t *heap, void *p, size_t size);
 WARD_INTERNAL void ward_heap_stats_add(uint64_t *allocs, uint64_t *frees, int64_t *pending);
 WARD_INTERNAL void ward_heaps_lock(void);

@@ -46,7 +46,8 @@ static bool parse_bool(const char *s, bool *out) {
 
 void ward_options_init(void) {
     uint64_t v;
-    if (parse_u64(getenv("WARD_PURGE_DELAY_MS"), &v)) ward_options.purge_delay_ms = v;
+    /* Capped at a day: deadlines are computed as now + delay. */
+    if (parse_u64(getenv("WARD_PURGE_DELAY_MS"), &v)) ward_options.purge_delay_ms = v < 86400000 ? v : 86400000;
     if (parse_u64(getenv("WARD_HUGE_UNMAP_MB"), &v) && v < ((uint64_t)1 << 40))
         ward_options.huge_unmap_bytes = (size_t)v << 20;
     if (parse_u64(getenv("WARD_HUGE_CACHE_MB"), &v) && v < ((uint64_t)1 << 40))

@@ -60,6 +60,19 @@ static inline uint64_t runs_of(uint64_t bits, unsigned n) {
     return bits;
 }
 
+static unsigned longest_run(uint64_t bits) {
+    unsigned n = 0;
+    while (bits) {
+        bits &= bits >> 1;
+        n++;
+    }
+    return n;
+}
+
+static void segment_update_run(ward_segment_t *seg) {
+    seg->max_free_run = (uint8_t)longest_run(seg->free_slices & WARD_DATA_SLICES_MASK);
+}
+
 /* ---- heap segment lists --------------------------------------------------------- */
 
 static void list_push(ward_segment_t **head, ward_segment_t *seg) {
@@ -229,6 +242,7 @@ void ward_segments_release_cached(void) {
 /* ---- segments ------------------------------------------------------------------------- */
 
 static void segment_attach(ward_heap_t *heap, ward_segment_t *seg) {
+    segment_update_run(seg);
     atomic_store_explicit(&seg->heap, heap, memory_order_release);
     seg->in_full_list = seg->free_slices == 0;
     list_push(seg->in_full_list ? &heap->segs_full : &heap->segs_avail, seg);
@@ -280,6 +294,7 @@ static ward_page_t *segment_claim(ward_heap_t *heap, ward_segment_t *seg, unsign
     seg->free_slices &= ~mask;
     seg->clean_slices &= ~mask;
     for (unsigned i = index; i < index + count; i++) seg->slice_page[i] = page;
+    segment_update_run(seg);
     if (seg->free_slices == 0) {
         list_remove(&heap->segs_avail, seg);
         list_push(&heap->segs_full, seg);
@@ -292,8 +307,8 @@ ward_page_t *ward_segment_find_span(ward_heap_t *heap, size_t slices) {
     /* Prefer a segment that already has pages over the spare empty one, so
      * the spare stays whole for large spans and can be purged as a unit. */
     ward_segment_t *empty = NULL;
-    unsigned tries = 0;
-    for (ward_segment_t *seg = heap->segs_avail; seg != NULL && tries < 64; seg = seg->next, tries++) {
+    for (ward_segment_t *seg = heap->segs_avail; seg != NULL; seg = seg->next) {
+        if (seg->max_free_run < slices) continue;
         if (segment_is_empty(seg) && slices < WARD_SLICES / 2) {
             if (empty == NULL) empty = seg;
             continue;
@@ -322,6 +337,7 @@ bool ward_segment_grow_span(ward_heap_t *heap, ward_page_t *page, size_t slices)
     seg->clean_slices &= ~extra;
     for (size_t i = index + count; i < index + slices; i++) seg->slice_page[i] = page;
     page->slice_count = (uint8_t)slices;
+    segment_update_run(seg);
     if (seg->free_slices == 0) {
         list_remove(&heap->segs_avail, seg);
         list_push(&heap->segs_full, seg);
@@ -363,6 +379,7 @@ void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page) {
         seg->in_full_list = 0;
     }
     seg->free_slices |= run_mask(index, count);
+    segment_update_run(seg);
     if (seg->purge_deadline_ms == 0) seg->purge_deadline_ms = heap->now_ms + ward_options.purge_delay_ms;
     if (!segment_is_empty(seg)) return;
     /* Keep one empty segment per heap as a spare; give the rest back. */

@@ -123,8 +123,10 @@ WARD_API int ward_trim(void) {
     uint64_t before = atomic_load_explicit(&ward_stats.purges, memory_order_relaxed);
     uint64_t now = os_clock_ms();
     ward_heap_t *heap = ward_tls_heap;
-    if (heap != &ward_empty_heap) {
+    if (heap == &ward_empty_heap && !ward_thread_done) heap = ward_heap_for_thread();
+    if (heap != NULL && heap != &ward_empty_heap) {
         heap->now_ms = now;
+        ward_heap_adopt_abandoned(heap);
         ward_heap_collect(heap, true, true);
     }
     ward_purge_global(now, true);

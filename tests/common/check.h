@@ -190,6 +190,41 @@ static TEST_UNUSED size_t pattern_find_bad(const void *p, size_t n, uint64_t see
                cp_bad_ == SIZE_MAX ? 0u : ((const unsigned char *)cp_p_)[cp_bad_]); \
     } while (0)
 
+/* ---- position-derived pattern --------------------------------------------
+ * Byte i holds lane i % 8 of mix(seed + i / 8), wherever the block is: for
+ * contents that must survive realloc moving the block. */
+
+static TEST_UNUSED void idx_fill(void *p, size_t from, size_t to, uint64_t seed)
+{
+    unsigned char *b = (unsigned char *)p;
+    uint64_t w = pattern_mix(seed + from / 8);
+    for (size_t i = from; i < to; i++) {
+        if (i % 8 == 0) w = pattern_mix(seed + i / 8);
+        b[i] = (unsigned char)(w >> (8 * (i % 8)));
+    }
+}
+
+/* Offset of the first wrong byte among the first n, or SIZE_MAX. */
+static TEST_UNUSED size_t idx_find_bad(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 8 == 0 || i == 0) w = pattern_mix(seed + i / 8);
+        if (b[i] != (unsigned char)(w >> (8 * (i % 8)))) return i;
+    }
+    return SIZE_MAX;
+}
+
+#define CHECK_IDX(p, n, seed)                                                               \
+    do {                                                                                    \
+        const void *ci_p_ = (p);                                                            \
+        size_t ci_n_ = (n);                                                                 \
+        size_t ci_bad_ = idx_find_bad(ci_p_, ci_n_, (seed));                                \
+        CHECKF(ci_bad_ == SIZE_MAX, "block %p: contents of its first %zu bytes lost at offset %zu", \
+               ci_p_, ci_n_, ci_bad_);                                                      \
+    } while (0)
+
 /* Offset of the first non-zero byte, or SIZE_MAX. */
 static TEST_UNUSED size_t find_nonzero(const void *p, size_t n)
 {

@@ -1,7 +1,8 @@
 /* stress — many threads, random sizes, blocks handed between threads.
  *
  * WARD_STRESS_THREADS workers (default 12: more than the cores) run for
- * WARD_STRESS_SECONDS (default 6; CTest sets less under TSan). A shared table
+ * WARD_STRESS_SECONDS (default 6; CTest sets less under TSan); the random
+ * seed is printed, and WARD_STRESS_SEED sets it. A shared table
  * of 4096 slots is swapped with atomic exchange, so most blocks are freed by a
  * thread other than the one that allocated them. Each block carries a header
  * (its size, the allocating call) and is filled with a pattern derived from
@@ -206,9 +207,12 @@ int main(void)
     pthread_t th[MAXT];
     int running[MAXT] = {0};
     rng_t r;
-    rng_seed(&r, (uint64_t)time(NULL));
+    rng_seed(&r, (uint64_t)time(NULL) ^ (uint64_t)getpid());
     uint64_t base_seed = rng_next(&r);
-    printf("seed %llu\n", (unsigned long long)base_seed);
+    const char *seed_env = getenv("WARD_STRESS_SEED");
+    if (seed_env && *seed_env) base_seed = strtoull(seed_env, NULL, 10);
+    printf("seed %llu (WARD_STRESS_SEED=%llu repeats the choices of main; thread timing still varies)\n",
+           (unsigned long long)base_seed, (unsigned long long)base_seed);
     rng_seed(&r, base_seed);
     unsigned long started = 0;
     double end = now_sec() + (double)seconds;
@@ -221,7 +225,7 @@ int main(void)
             if (!running[t]) {
                 ws[t].seed = rng_next(&r);
                 ws[t].short_life = rng_range(&r, 0, 9) == 0;
-                ws[t].ops = ws[t].short_life ? (long)rng_range(&r, 1, 200) : (long)rng_range(&r, 1000, 200000);
+                ws[t].ops = ws[t].short_life ? (long)rng_range(&r, 1, 200) : (long)rng_range(&r, 500, 30000);
                 atomic_store(&ws[t].done, 0);
                 int rc = pthread_create(&th[t], NULL, worker, &ws[t]);
                 CHECKF(rc == 0, "pthread_create: %s", strerror(rc));

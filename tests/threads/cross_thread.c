@@ -1,7 +1,7 @@
 /* cross_thread — blocks allocated in one thread and freed in another.
  *
  *  - pairs: 4 producer threads each hand blocks of all sizes (1 byte to
- *    8 MiB, mostly small; some aligned, some calloc) to their own consumer,
+ *    4 MiB, mostly small; some aligned, some calloc) to their own consumer,
  *    which checks the address pattern and frees (a third of them after a
  *    realloc in the consumer);
  *  - fan-in: one producer, 6 consumers freeing concurrently into the
@@ -30,8 +30,8 @@ static size_t pick_size(rng_t *r)
 {
     unsigned k = (unsigned)rng_range(r, 0, 999);
     if (k < 850) return rng_logsize(r, 1, 1024);
-    if (k < 990) return rng_logsize(r, 1024, 256 * KiB);
-    return rng_logsize(r, 256 * KiB, 8 * MiB);
+    if (k < 995) return rng_logsize(r, 1024, 256 * KiB);
+    return rng_logsize(r, 256 * KiB, 4 * MiB);
 }
 
 /* allocates a block of `s` bytes one way or another and fills it */
@@ -103,7 +103,7 @@ static void pairs(void)
     pthread_t tp[P], tc[P];
     for (int i = 0; i < P; i++) {
         q_init(&q[i], 256, 1);
-        pa[i] = (prod_arg_t){&q[i], 100000 / SCALE, (uint64_t)i + 1};
+        pa[i] = (prod_arg_t){&q[i], 40000 / SCALE, (uint64_t)i + 1};
         CHECK(pthread_create(&tc[i], NULL, consumer, &q[i]) == 0);
         CHECK(pthread_create(&tp[i], NULL, producer, &pa[i]) == 0);
     }
@@ -120,7 +120,7 @@ static void fan_in(void)
     queue_t q;
     q_init(&q, 4096, 1);
     pthread_t tp, tc[C];
-    prod_arg_t pa = {&q, 200000 / SCALE, 99};
+    prod_arg_t pa = {&q, 80000 / SCALE, 99};
     for (int i = 0; i < C; i++) CHECK(pthread_create(&tc[i], NULL, consumer, &q) == 0);
     CHECK(pthread_create(&tp, NULL, producer, &pa) == 0);
     CHECK(pthread_join(tp, NULL) == 0);

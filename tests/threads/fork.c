@@ -2,12 +2,12 @@
  *
  * 4 threads allocate, fill, hand over (through a shared slot array, with
  * atomic exchange) and free blocks of all sizes in a loop. Meanwhile main
- * forks 60 times (15 under TSan), and one of the workers forks too. Each child:
+ * forks 30 times (8 under TSan), and one of the workers forks too. Each child:
  *  - checks a set of blocks main allocated before starting the threads, and
  *    frees half of them;
  *  - frees the blocks it finds in the shared slots (allocated by threads that
  *    do not exist in the child);
- *  - mallocs/frees a lot, all sizes up to 64 MiB, patterns checked;
+ *  - mallocs/frees a lot, all sizes up to 16 MiB, patterns checked;
  *  - outside TSan, starts a thread that allocates too;
  *  - exits 0.
  * The parent waits for each child with a 30 s deadline: a child that has not
@@ -22,9 +22,9 @@
 #include <sys/wait.h>
 
 #ifdef WARD_TEST_TSAN
-#define FORKS 15
+#define FORKS 8
 #else
-#define FORKS 60
+#define FORKS 30
 #endif
 #define WORKERS 4
 #define SLOTS 1024
@@ -67,7 +67,7 @@ static void check_free(unsigned char *p)
 
 static void child_work(int in_thread);
 
-static void *child_thread(void *arg)
+static TEST_UNUSED void *child_thread(void *arg)
 {
     (void)arg;
     child_work(1);
@@ -88,14 +88,14 @@ static void child_work(int in_thread)
     rng_t r;
     rng_seed(&r, (uint64_t)getpid() * 2 + (uint64_t)in_thread);
     unsigned char *mine[128] = {0};
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 5000; i++) {
         int k = (int)rng_range(&r, 0, 127);
         if (mine[k]) check_free(mine[k]);
         mine[k] = make(&r);
     }
     for (int k = 0; k < 128; k++)
         if (mine[k]) check_free(mine[k]);
-    for (size_t s = 1; s <= 64 * MiB; s = s * 4 + 1) {
+    for (size_t s = 1; s <= 16 * MiB; s = s * 4 + 1) {
         void *p = t_calloc(1, s);
         CHECK(p != NULL);
         t_free(p);

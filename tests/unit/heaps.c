@@ -10,7 +10,7 @@
  *  - blocks freed with ward_free by another thread, while the owner keeps
  *    allocating from the heap, and then the heap destroyed;
  *  - destroy with many live blocks of every size (small to 64 MiB) releases
- *    them: 20 rounds of fill-and-destroy (64 MiB each) must not grow ward's
+ *    them: 20 rounds of fill-and-destroy (64 MiB each, less under TSan) must not grow ward's
  *    committed memory by more than 512 MiB;
  *  - a heap handed from one thread to another (synchronised by join);
  *  - many heaps (1000) in one thread, interleaved, patterns checked, destroyed
@@ -21,6 +21,12 @@
 #include <pthread.h>
 
 #include "queue.h"
+
+#ifdef WARD_TEST_TSAN
+#define SCALE 5 /* everything is slower under TSan */
+#else
+#define SCALE 1
+#endif
 
 static size_t committed(void)
 {
@@ -140,7 +146,7 @@ static void remote_frees_then_destroy(void)
         rng_t r;
         rng_seed(&r, (uint64_t)round);
         void *mine[256] = {0};
-        for (int i = 0; i < 100000; i++) {
+        for (int i = 0; i < 100000 / SCALE; i++) {
             size_t s = (i % 1000 == 0) ? rng_logsize(&r, 1, 2 * MiB) : rng_logsize(&r, 1, 4096);
             unsigned char *p = ward_heap_malloc(h, s);
             CHECK(p != NULL);
@@ -180,7 +186,7 @@ static void destroy_releases(void)
         size_t total = 0;
         rng_t r;
         rng_seed(&r, (uint64_t)round + 1000);
-        while (total < 64 * MiB) {
+        while (total < 64 * MiB / SCALE) {
             size_t s;
             unsigned k = (unsigned)rng_range(&r, 0, 999);
             if (k < 900) s = rng_logsize(&r, 1, 1024);

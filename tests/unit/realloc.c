@@ -21,25 +21,11 @@ static unsigned char *check_realloc(unsigned char *p, size_t old_size, size_t ne
     return q;
 }
 
-/* Fill with a pattern that does not depend on the address (realloc moves):
- * byte i holds lane i % 8 of mix(seed + i / 8). */
-static void fill_idx(unsigned char *p, size_t from, size_t to, uint64_t seed)
-{
-    uint64_t w = pattern_mix(seed + from / 8);
-    for (size_t i = from; i < to; i++) {
-        if (i % 8 == 0) w = pattern_mix(seed + i / 8);
-        p[i] = (unsigned char)(w >> (8 * (i % 8)));
-    }
-}
+/* Contents are filled with idx_fill (position-derived: realloc may move). */
 static void check_idx(const unsigned char *p, size_t n, uint64_t seed, const char *what, size_t a, size_t b)
 {
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i % 8 == 0) w = pattern_mix(seed + i / 8);
-        unsigned char want = (unsigned char)(w >> (8 * (i % 8)));
-        if (p[i] != want)
-            FAIL("%s %zu -> %zu: contents lost at offset %zu (0x%02x, want 0x%02x)", what, a, b, i, p[i], want);
-    }
+    size_t bad = idx_find_bad(p, n, seed);
+    if (bad != SIZE_MAX) FAIL("%s %zu -> %zu: contents lost at offset %zu (0x%02x)", what, a, b, bad, p[bad]);
 }
 
 int main(void)
@@ -54,11 +40,11 @@ int main(void)
         uint64_t seed = 1;
         unsigned char *p = t_malloc(steps[0]);
         CHECK(p != NULL);
-        fill_idx(p, 0, steps[0], seed);
+        idx_fill(p, 0, steps[0], seed);
         for (size_t i = 1; i < n; i++) {
             p = check_realloc(p, steps[i - 1], steps[i]);
             check_idx(p, steps[i - 1], seed, "grow", steps[i - 1], steps[i]);
-            fill_idx(p, steps[i - 1], steps[i], seed);
+            idx_fill(p, steps[i - 1], steps[i], seed);
         }
         for (size_t i = n - 1; i > 0; i--) {
             p = check_realloc(p, steps[i], steps[i - 1]);
@@ -80,7 +66,7 @@ int main(void)
             seed[i] = rng_next(&r);
             p[i] = t_malloc(sz[i]);
             CHECK(p[i] != NULL);
-            fill_idx(p[i], 0, sz[i], seed[i]);
+            idx_fill(p[i], 0, sz[i], seed[i]);
         }
         for (int it = 0; it < 20000; it++) {
             int i = (int)rng_range(&r, 0, N - 1);
@@ -97,7 +83,7 @@ int main(void)
             if (ns > 8 * MiB) ns = 8 * MiB;
             unsigned char *q = check_realloc(p[i], sz[i], ns);
             check_idx(q, sz[i] < ns ? sz[i] : ns, seed[i], "random realloc", sz[i], ns);
-            fill_idx(q, sz[i] < ns ? sz[i] : ns, ns, seed[i]);
+            idx_fill(q, sz[i] < ns ? sz[i] : ns, ns, seed[i]);
             p[i] = q;
             sz[i] = ns;
             if (it % 4096 == 0)
@@ -114,7 +100,7 @@ int main(void)
         unsigned char *p = t_malloc(s);
         CHECK(p != NULL);
         size_t u = t_usable_size(p);
-        fill_idx(p, 0, u, 5);
+        idx_fill(p, 0, u, 5);
         p = t_realloc(p, u + 100);
         CHECK(p != NULL);
         check_idx(p, u, 5, "realloc beyond usable size", u, u + 100);
@@ -125,11 +111,11 @@ int main(void)
     for (size_t a = 32; a <= 1 * MiB; a *= 4) {
         unsigned char *p = t_aligned_alloc(a, 100);
         CHECK(p != NULL);
-        fill_idx(p, 0, 100, a);
+        idx_fill(p, 0, 100, a);
         p = t_realloc(p, 3 * a + 5);
         CHECK(p != NULL);
         check_idx(p, 100, a, "realloc of aligned block", 100, 3 * a + 5);
-        fill_idx(p, 100, 3 * a + 5, a);
+        idx_fill(p, 100, 3 * a + 5, a);
         p = t_realloc(p, 50);
         CHECK(p != NULL);
         check_idx(p, 50, a, "shrink of aligned block", 3 * a + 5, 50);
@@ -168,12 +154,12 @@ int main(void)
     {
         unsigned char *p = t_reallocarray(opaque_ptr(NULL), 10, 10);
         CHECK(p != NULL);
-        fill_idx(p, 0, 100, 11);
+        idx_fill(p, 0, 100, 11);
         p = t_reallocarray(p, 1000, 1000);
         CHECK(p != NULL);
         CHECK(t_usable_size(p) >= 1000000);
         check_idx(p, 100, 11, "reallocarray grow", 100, 1000000);
-        fill_idx(p, 100, 1000000, 11);
+        idx_fill(p, 100, 1000000, 11);
         p = t_reallocarray(p, 3, 7);
         CHECK(p != NULL);
         check_idx(p, 21, 11, "reallocarray shrink", 1000000, 21);
