@@ -82,6 +82,63 @@ WARD_API void *ward_heap_realloc(ward_heap_t *heap, void *p, size_t size) WARD_M
 WARD_API void *ward_heap_aligned_alloc(ward_heap_t *heap, size_t align, size_t size) WARD_MALLOC_ATTRS;
 WARD_API void ward_heap_destroy(ward_heap_t *heap);
 
+/* ---- arenas ------------------------------------------------------------ */
+
+/* An arena hands out memory by bumping a pointer and releases it all at
+ * once. Not thread-safe: one thread at a time (it may move between threads).
+ * Memory comes in chunks that double in size (from chunk_size, 0 meaning
+ * 64 KiB); an allocation bigger than the chunks gets a chunk of its own.
+ * Arena memory is not malloc memory: free() and realloc() refuse it (ward
+ * reports an invalid free). */
+typedef struct ward_arena_s ward_arena_t;
+
+/* A position in an arena, to rewind to. Treat the fields as private. */
+typedef struct ward_arena_mark_s {
+    const void *arena_;
+    unsigned long long pos_, seq_, rewinds_, resets_;
+} ward_arena_mark_t;
+
+WARD_API ward_arena_t *ward_arena_new(size_t chunk_size);
+/* align: a power of two, or 0 for 16. size 0 gives a unique pointer.
+ * NULL with errno EINVAL (bad align) or ENOMEM. */
+WARD_API void *ward_arena_alloc(ward_arena_t *arena, size_t size, size_t align);
+WARD_API char *ward_arena_strdup(ward_arena_t *arena, const char *s);
+WARD_API char *ward_arena_strndup(ward_arena_t *arena, const char *s, size_t max);
+WARD_API void *ward_arena_memdup(ward_arena_t *arena, const void *src, size_t n);
+WARD_API ward_arena_mark_t ward_arena_mark(ward_arena_t *arena);
+/* Releases everything allocated since the mark and runs the cleanups
+ * registered since, newest first. A mark from another arena, or one that an
+ * earlier rewind or reset already released, is reported as an error. */
+WARD_API void ward_arena_rewind(ward_arena_t *arena, ward_arena_mark_t mark);
+/* Registers fn(arg) to run when a rewind, reset or destroy releases this
+ * point; cleanups run newest first and must not use the arena. 0, or -1 with
+ * errno set. */
+WARD_API int ward_arena_defer(ward_arena_t *arena, void (*fn)(void *), void *arg);
+/* Runs every cleanup and releases everything, keeping one chunk for reuse. */
+WARD_API void ward_arena_reset(ward_arena_t *arena);
+/* Runs every cleanup and releases the arena. NULL is ignored. */
+WARD_API void ward_arena_destroy(ward_arena_t *arena);
+/* Bytes handed out (alignment padding included), and bytes of chunks held. */
+WARD_API size_t ward_arena_used(const ward_arena_t *arena);
+WARD_API size_t ward_arena_reserved(const ward_arena_t *arena);
+
+/* ---- pools --------------------------------------------------------------- */
+
+/* Objects of one size (up to 1 MiB), O(1) alloc and free, no per-object
+ * header. align: a power of two or 0 (16). One thread at a time. Pool
+ * objects are not malloc memory: free() refuses them; ward_pool_free refuses
+ * pointers that are not objects of that pool. */
+typedef struct ward_pool_s ward_pool_t;
+
+WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align);
+WARD_API void *ward_pool_alloc(ward_pool_t *pool) WARD_MALLOC_ATTRS;
+WARD_API void ward_pool_free(ward_pool_t *pool, void *obj);
+/* Releases every object of the pool at once. NULL is ignored. */
+WARD_API void ward_pool_destroy(ward_pool_t *pool);
+WARD_API size_t ward_pool_object_size(const ward_pool_t *pool);
+WARD_API size_t ward_pool_live(const ward_pool_t *pool);
+WARD_API size_t ward_pool_reserved(const ward_pool_t *pool);
+
 /* ---- introspection and control ---------------------------------------- */
 
 typedef struct ward_stats_s {

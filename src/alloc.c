@@ -41,6 +41,11 @@ static void *heap_realloc(ward_heap_t *heap, void *p, size_t size) {
         ward_free_inline(p);
         return NULL;
     }
+    if (unlikely(!ward_block_is_malloc(p))) {
+        ward_report_error("invalid realloc", p, "not a live block from malloc");
+        errno = EINVAL;
+        return NULL;
+    }
     if (size > WARD_MAX_REQUEST) return fail_enomem();
     ward_segment_t *seg = ward_segment_of(p);
     size_t usable = ward_block_usable(p);

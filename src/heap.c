@@ -462,7 +462,7 @@ void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool
 
 /* ---- free ---------------------------------------------------------------------------------------- */
 
-void ward_free_slow(void *p) {
+static void free_block(void *p, bool chunk) {
     if (p == NULL) return;
     ward_segment_t *seg = ward_segment_of(p);
     if ((uintptr_t)p == (uintptr_t)seg) {
@@ -479,15 +479,26 @@ void ward_free_slow(void *p) {
             ward_report_error("invalid free", p, "pointer inside a block, not its start");
             return;
         }
+        if (seg->huge_owned && !chunk) {
+            ward_report_error("invalid free", p, "memory of an arena or pool, not a malloc block");
+            return;
+        }
         ward_huge_free(seg);
         return;
     }
     ward_page_t *page = ward_page_of(seg, p);
-    if (unlikely(page_flags(page) & PAGE_INVALID)) {
-        ward_report_error("invalid free", p, "not a live block ward handed out");
-        return;
+    uint8_t flags = page_flags(page);
+    if (unlikely(flags & (PAGE_INVALID | PAGE_OWNED))) {
+        if (flags & PAGE_INVALID) {
+            ward_report_error("invalid free", p, "not a live block ward handed out");
+            return;
+        }
+        if (!chunk) {
+            ward_report_error("invalid free", p, "memory of an arena or pool, not a malloc block");
+            return;
+        }
     }
-    ward_block_t *block = (page_flags(page) & PAGE_ALIGNED) ? ward_page_block_start(page, p) : (ward_block_t *)p;
+    ward_block_t *block = (flags & PAGE_ALIGNED) ? ward_page_block_start(page, p) : (ward_block_t *)p;
     ward_heap_t *heap = ward_tls_heap;
     ward_heap_t *owner = ward_segment_heap(seg);
     account_free(heap, page->block_size);
@@ -506,6 +517,47 @@ void ward_free_slow(void *p) {
         return;
     }
     ward_page_free_remote(seg, page, block);
+}
+
+void ward_free_slow(void *p) {
+    free_block(p, false);
+}
+
+void *ward_chunk_alloc(size_t size, size_t *usable) {
+    ward_heap_t *heap = ward_tls_heap;
+    if (heap == &ward_empty_heap) {
+        heap = ward_heap_for_thread();
+        if (heap == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    if (size > WARD_LARGE_MAX) {
+        uint8_t *p = ward_huge_alloc(NULL, size, 0, false);
+        if (p == NULL) return NULL;
+        ward_segment_t *seg = ward_segment_of(p);
+        seg->huge_owned = 1;
+        *usable = seg->huge_usable;
+        return p;
+    }
+    uint8_t *p = heap_malloc_large(heap, size < WARD_SLICE_SIZE ? WARD_SLICE_SIZE : size, 0, false);
+    if (p == NULL) return NULL;
+    ward_page_t *page = ward_page_of(ward_segment_of(p), p);
+    page_flags_set(page, (uint8_t)(page_flags(page) | PAGE_OWNED));
+    *usable = page->block_size;
+    return p;
+}
+
+void ward_chunk_free(void *chunk) {
+    free_block(chunk, true);
+}
+
+/* Whether p is the start of a live block that free and realloc accept. */
+bool ward_block_is_malloc(const void *p) {
+    ward_segment_t *seg = ward_segment_of(p);
+    if ((uintptr_t)p == (uintptr_t)seg) return ward_huge_header_of_aligned(p) != NULL;
+    if (seg->kind == SEGMENT_HUGE) return (const uint8_t *)p == seg->huge_user && !seg->huge_owned;
+    return !(page_flags(ward_page_of(seg, p)) & (PAGE_INVALID | PAGE_OWNED));
 }
 
 size_t ward_block_usable(const void *p) {

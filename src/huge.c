@@ -34,6 +34,7 @@ static void huge_header_init(ward_segment_t *seg, size_t map_size, uint8_t *user
     seg->huge_usable = (size_t)((uint8_t *)seg + map_size - user);
     seg->huge_align = align;
     seg->huge_owner = owner;
+    seg->huge_owned = 0;
     seg->next = seg->prev = NULL;
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
     for (size_t i = 0; i < WARD_SLICES; i++) seg->slice_page[i] = &seg->pages[0];

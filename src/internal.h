@@ -84,6 +84,7 @@ typedef struct ward_block_s {
 #define PAGE_ALIGNED 0x02  /* some block was handed out at an inner offset */
 #define PAGE_SLOW 0x04     /* counting statistics: every free goes slow */
 #define PAGE_INVALID 0x08  /* sentinel: not a page of blocks */
+#define PAGE_OWNED 0x10    /* a chunk of an arena or pool: free() must refuse it */
 
 /* Delayed-free states, in the low two bits of page->thread_free. */
 #define DELAY_NONE 0u     /* remote frees only push onto thread_free */
@@ -139,7 +140,8 @@ typedef struct ward_segment_s {
     uint8_t *huge_user;
     struct ward_heap_s *huge_owner;        /* first-class heap holding it, or NULL */
     uint64_t huge_freed_ms;
-    int huge_purged;
+    uint8_t huge_purged;
+    uint8_t huge_owned;                    /* a chunk of an arena or pool */
     ward_page_t pages[WARD_SLICES];        /* pages[0] is the invalid sentinel */
 } ward_segment_t;
 
@@ -327,11 +329,16 @@ WARD_INTERNAL ward_block_t *ward_page_block_start(const ward_page_t *page, const
 WARD_INTERNAL void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) WARD_NOINLINE;
 WARD_INTERNAL void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool zero);
 WARD_INTERNAL void ward_free_slow(void *p) WARD_NOINLINE;
+/* Chunks for arenas and pools: blocks that free() refuses (it reports an
+ * invalid free), given back only through ward_chunk_free. */
+WARD_INTERNAL void *ward_chunk_alloc(size_t size, size_t *usable);
+WARD_INTERNAL void ward_chunk_free(void *chunk);
 WARD_INTERNAL void ward_page_retire(ward_heap_t *heap, ward_page_t *page) WARD_NOINLINE;
 WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
 WARD_INTERNAL void ward_heap_thread_done(void *heap);
 WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
 WARD_INTERNAL size_t ward_block_usable(const void *p);
+WARD_INTERNAL bool ward_block_is_malloc(const void *p);
 WARD_INTERNAL void ward_heap_adopt_abandoned(ward_heap_t *heap);
 WARD_INTERNAL bool ward_heap_grow_in_place(ward_heap_t *heap, void *p, size_t size);
 WARD_INTERNAL void ward_heap_stats_add(uint64_t *allocs, uint64_t *frees, int64_t *pending);
