@@ -36,6 +36,7 @@
 #define ARENA_HISTORY 32
 
 typedef struct arena_chunk_s {
+    uint64_t tag;               /* ARENA_MAGIC: not a pool chunk (see pool.c) */
     struct arena_chunk_s *prev; /* older chunk in the chain, or next older big chunk */
     uint8_t *end;               /* end of usable memory */
     uint64_t serial;            /* regular chunks: position serial; big: sequence */
@@ -99,6 +100,7 @@ static arena_chunk_t *chunk_new(ward_arena_t *a, size_t want) {
     size_t usable = 0;
     arena_chunk_t *c = ward_chunk_alloc(want, &usable);
     if (c == NULL) return NULL;
+    c->tag = ARENA_MAGIC;
     c->size = usable;
     c->end = (uint8_t *)c + usable;
     a->reserved += usable;

@@ -309,9 +309,9 @@ static ward_page_t *page_fresh(ward_heap_t *heap, unsigned bin) {
     return page;
 }
 
-/* The front page of the bin if it can allocate, else the first page that
- * can after collecting its frees, else a fresh one. */
-static ward_page_t *heap_find_page(ward_heap_t *heap, unsigned bin) {
+/* The first page of the queue that can allocate after collecting its frees
+ * (moved to the front), or NULL; pages with nothing free go to the full list. */
+static ward_page_t *queue_find_page(ward_heap_t *heap, unsigned bin) {
     ward_page_queue_t *q = &heap->bins[bin];
     ward_page_t *next;
     for (ward_page_t *page = q->first; page != NULL; page = next) {
@@ -332,6 +332,22 @@ static ward_page_t *heap_find_page(ward_heap_t *heap, unsigned bin) {
             heap_update_direct(heap, bin);
         }
         return page;
+    }
+    return NULL;
+}
+
+/* The front page of the bin if it can allocate, else the first page that
+ * can after collecting its frees, else a page of an abandoned segment (a
+ * thread heap adopts them one at a time until the bin has room), else a
+ * fresh one. */
+static ward_page_t *heap_find_page(ward_heap_t *heap, unsigned bin) {
+    ward_page_t *page = queue_find_page(heap, bin);
+    if (page != NULL) return page;
+    ward_segment_t *seg;
+    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned(NULL)) != NULL) {
+        heap_adopt(heap, seg);
+        page = queue_find_page(heap, bin);
+        if (page != NULL) return page;
     }
     return page_fresh(heap, bin);
 }
@@ -506,16 +522,11 @@ static void free_block(void *p, bool chunk) {
         heap_free_local_block(heap, page, block);
         return;
     }
-    /* A block of an abandoned segment: adopt the segment, so that memory
-     * freed after its thread exited becomes usable (and purgeable) again. */
-    if (owner == NULL && seg->kind == SEGMENT_NORMAL && heap == &ward_empty_heap && !ward_thread_done)
-        heap = ward_heap_for_thread();
-    if (owner == NULL && heap != NULL && heap != &ward_empty_heap && heap->is_thread_heap &&
-        ward_segment_take_abandoned(seg) != NULL) {
-        heap_adopt(heap, seg);
-        heap_free_local_block(heap, page, block);
-        return;
-    }
+    /* Other heaps' blocks, and blocks of abandoned segments, go onto their
+     * page's thread_free list. Adopting an abandoned segment here instead
+     * would strand it in a thread that may never allocate again (and so
+     * never collect what others free into it); abandoned segments are swept
+     * by ward_abandoned_sweep and adopted by heaps that need memory. */
     ward_page_free_remote(seg, page, block);
 }
 

@@ -311,7 +311,7 @@ WARD_INTERNAL void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, b
 WARD_INTERNAL void ward_segment_abandon(ward_segment_t *seg);
 WARD_INTERNAL ward_segment_t *ward_segment_take_abandoned(ward_segment_t *want);
 WARD_INTERNAL bool ward_regions_purge(uint64_t now, bool force);
-WARD_INTERNAL bool ward_abandoned_purge(uint64_t now, bool force);
+WARD_INTERNAL bool ward_abandoned_sweep(uint64_t now, bool force);
 WARD_INTERNAL void ward_segments_release_cached(void);
 WARD_INTERNAL void ward_segment_lock_all(void);
 WARD_INTERNAL void ward_segment_unlock_all(bool child);

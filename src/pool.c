@@ -18,9 +18,12 @@
 #define POOL_CHUNK_MAX WARD_LARGE_MAX
 #define POOL_MAX_OBJECT ((size_t)1 << 20)
 
+/* tag is POOL_MAGIC ^ the pool's address: one comparison tells that a chunk
+ * is a pool chunk and whose (arena chunks start with a different tag). */
 typedef struct pool_chunk_s {
+    uint64_t tag;
     struct pool_chunk_s *prev;
-    ward_pool_t *pool;
+    uint8_t *first; /* first slot */
     size_t size;
 } pool_chunk_t;
 
@@ -31,6 +34,7 @@ struct ward_pool_s {
     uint32_t magic;
     uint8_t tools;
     size_t slot;
+    uint64_t slot_reciprocal; /* ceil(2^44 / slot): offset / slot without a division */
     size_t obj_size;
     size_t align;
     size_t chunk_size;
@@ -63,6 +67,7 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
     memset(p, 0, sizeof *p);
     p->magic = POOL_MAGIC;
     p->slot = slot;
+    p->slot_reciprocal = (((uint64_t)1 << 44) + slot - 1) / slot;
     p->obj_size = obj_size;
     p->align = align;
     p->chunk_size = POOL_CHUNK_FIRST;
@@ -74,25 +79,25 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
 static WARD_COLD void *pool_alloc_slow(ward_pool_t *p) {
     if (!pool_ok(p, "ward_pool_alloc on something that is not a live pool")) return NULL;
     if (p->free == NULL && p->bump + p->slot > p->bump_end) {
-        size_t header = ward_align_up(sizeof(pool_chunk_t), p->align);
         size_t want = p->chunk_size;
-        while (want < header + p->slot) want *= 2;
+        while (want < sizeof(pool_chunk_t) + p->align + p->slot) want *= 2;
         size_t usable = 0;
         pool_chunk_t *c = ward_chunk_alloc(want, &usable);
         if (c == NULL) return NULL;
-        c->pool = p;
+        c->tag = POOL_MAGIC ^ (uint64_t)(uintptr_t)p;
         c->size = usable;
         c->prev = p->chunks;
+        c->first = (uint8_t *)ward_align_up((uintptr_t)c + sizeof(pool_chunk_t), p->align);
         p->chunks = c;
         p->reserved += usable;
-        p->bump = (uint8_t *)c + header;
+        p->bump = c->first;
         p->bump_end = (uint8_t *)c + usable;
         if (p->tools) ward_tool_poison(p->bump, (size_t)(p->bump_end - p->bump));
         if (p->chunk_size < POOL_CHUNK_MAX) p->chunk_size *= 2;
     }
     void *obj;
     if (p->free != NULL) {
-        if (p->tools) ward_tool_unpoison(p->free, sizeof(ward_block_t));
+        if (p->tools) ward_tool_expose_defined(p->free, sizeof(ward_block_t));
         obj = p->free;
         p->free = p->free->next;
     } else {
@@ -139,7 +144,14 @@ WARD_API void ward_pool_free(ward_pool_t *p, void *obj) {
         return;
     }
     ward_page_t *page = ward_page_of(seg, obj);
-    if (unlikely(!(page_flags(page) & PAGE_OWNED) || ((pool_chunk_t *)page->start)->pool != p)) {
+    pool_chunk_t *c = (pool_chunk_t *)page->start;
+    if (unlikely(!(page_flags(page) & PAGE_OWNED) || c->tag != (POOL_MAGIC ^ (uint64_t)(uintptr_t)p))) {
+        pool_free_slow(p, obj);
+        return;
+    }
+    /* A slot boundary? (offsets are below 2^21, so the reciprocal is exact) */
+    uint64_t offset = (uint64_t)((uint8_t *)obj - c->first);
+    if (unlikely((uint8_t *)obj < c->first || ((offset * p->slot_reciprocal) >> 44) * p->slot != offset)) {
         pool_free_slow(p, obj);
         return;
     }

@@ -367,20 +367,25 @@ void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force) {
     seg->purge_deadline_ms = 0;
 }
 
-void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page) {
-    ward_segment_t *seg = ward_segment_of(page);
+/* Returns a page's slices to the segment's free bitmap. */
+static void segment_unclaim(ward_segment_t *seg, ward_page_t *page, uint64_t now) {
     unsigned index = page->slice_index, count = page->slice_count;
     for (unsigned i = index; i < index + count; i++) seg->slice_page[i] = &seg->pages[0];
     page_flags_set(page, PAGE_INVALID);
     page->free = page->local_free = NULL;
+    seg->free_slices |= run_mask(index, count);
+    segment_update_run(seg);
+    if (seg->purge_deadline_ms == 0) seg->purge_deadline_ms = now + ward_options.purge_delay_ms;
+}
+
+void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page) {
+    ward_segment_t *seg = ward_segment_of(page);
     if (seg->free_slices == 0) {
         list_remove(&heap->segs_full, seg);
         list_push(&heap->segs_avail, seg);
         seg->in_full_list = 0;
     }
-    seg->free_slices |= run_mask(index, count);
-    segment_update_run(seg);
-    if (seg->purge_deadline_ms == 0) seg->purge_deadline_ms = heap->now_ms + ward_options.purge_delay_ms;
+    segment_unclaim(seg, page, heap->now_ms);
     if (!segment_is_empty(seg)) return;
     /* Keep one empty segment per heap as a spare; give the rest back. */
     for (ward_segment_t *other = heap->segs_avail; other != NULL; other = other->next) {
@@ -423,12 +428,39 @@ void ward_segment_adopt(ward_heap_t *heap, ward_segment_t *seg) {
     segment_attach(heap, seg);
 }
 
-bool ward_abandoned_purge(uint64_t now, bool force) {
+/* Collects what other threads freed into abandoned segments, frees the
+ * pages that became empty, gives back segments that became empty, and purges
+ * free slices past their deadline. Nobody owns an abandoned segment, so
+ * whoever holds abandoned_lock may do all this. */
+bool ward_abandoned_sweep(uint64_t now, bool force) {
     if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0) return false;
     if (force) pthread_mutex_lock(&abandoned_lock);
     else if (pthread_mutex_trylock(&abandoned_lock) != 0) return false;
     bool purged = false;
-    for (ward_segment_t *seg = abandoned_head; seg != NULL; seg = seg->next) {
+    ward_segment_t *next;
+    for (ward_segment_t *seg = abandoned_head; seg != NULL; seg = next) {
+        next = seg->next;
+        for (size_t i = 1; i < WARD_SLICES;) {
+            ward_page_t *page = seg->slice_page[i];
+            if (page == &seg->pages[0]) {
+                i++;
+                continue;
+            }
+            i += page->slice_count;
+            ward_page_collect(page);
+            if (page->used == 0) {
+                if (!ward_options.stats)
+                    ward_stats_account(NULL, -((int64_t)page->slice_count << WARD_SLICE_SHIFT));
+                segment_unclaim(seg, page, now);
+            }
+        }
+        if (segment_is_empty(seg)) {
+            list_remove(&abandoned_head, seg);
+            seg->abandoned = 0;
+            atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
+            ward_segment_release(seg);
+            continue;
+        }
         if (seg->purge_deadline_ms != 0 && (force || now >= seg->purge_deadline_ms)) {
             ward_segment_purge_dirty(seg, now, true);
             purged = true;

@@ -114,7 +114,7 @@ WARD_API void ward_stats_print(int fd) {
 bool ward_purge_global(uint64_t now, bool force) {
     bool purged = ward_regions_purge(now, force);
     purged |= ward_huge_cache_purge(now, force);
-    purged |= ward_abandoned_purge(now, force);
+    purged |= ward_abandoned_sweep(now, force);
     return purged;
 }
 

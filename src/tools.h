@@ -58,4 +58,10 @@ static inline void ward_tool_unpoison(const void *addr, size_t size) {
     VALGRIND_MAKE_MEM_UNDEFINED(addr, size);
 }
 
+/* Makes memory ward wrote itself (a free-list link) readable again. */
+static inline void ward_tool_expose_defined(const void *addr, size_t size) {
+    if (__asan_unpoison_memory_region != NULL) __asan_unpoison_memory_region(addr, size);
+    VALGRIND_MAKE_MEM_DEFINED(addr, size);
+}
+
 #endif
