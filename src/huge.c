@@ -75,13 +75,14 @@ static void unmap_huge(ward_segment_t *seg) {
 }
 
 /* Smallest cached mapping that fits `map_size` without wasting more than
- * three quarters of itself. */
+ * half of itself (the unused part stays resident if it was dirty: purging
+ * it would cost a page fault per page when a bigger block reuses it). */
 static ward_segment_t *cache_take(size_t map_size) {
     if (atomic_load_explicit(&cache_entries, memory_order_relaxed) == 0) return NULL;
     pthread_mutex_lock(&huge_lock);
     ward_segment_t *best = NULL;
     for (ward_segment_t *seg = cache_head; seg != NULL; seg = seg->next) {
-        if (seg->huge_map_size >= map_size && seg->huge_map_size / 4 <= map_size &&
+        if (seg->huge_map_size >= map_size && seg->huge_map_size / 2 <= map_size &&
             (best == NULL || seg->huge_map_size < best->huge_map_size))
             best = seg;
     }
@@ -125,11 +126,6 @@ void *ward_huge_alloc(ward_heap_t *owner, size_t size, size_t align, bool zero) 
             user = (uint8_t *)seg + WARD_HUGE_HEADER;
             size_t old_map = seg->huge_map_size;
             if (zero && !seg->huge_purged) memset(user, 0, size);
-            /* Give back the part of a bigger mapping this block will not use. */
-            if (old_map - map_size >= ((size_t)1 << 20)) {
-                os_purge((uint8_t *)seg + map_size, old_map - map_size);
-                atomic_fetch_add_explicit(&ward_stats.purges, 1, memory_order_relaxed);
-            }
             huge_header_init(seg, old_map, user, align, owner);
         } else {
             seg = map_huge(map_size);
