@@ -87,7 +87,8 @@ WARD_API void ward_heap_destroy(ward_heap_t *heap);
 /* An arena hands out memory by bumping a pointer and releases it all at
  * once. Not thread-safe: one thread at a time (it may move between threads).
  * Memory comes in chunks that double in size (from chunk_size, 0 meaning
- * 64 KiB); an allocation bigger than the chunks gets a chunk of its own.
+ * 64 KiB, at most 64 MiB: larger gives NULL with ENOMEM) up to 64 MiB; an
+ * allocation bigger than the chunks gets a chunk of its own.
  * Arena memory is not malloc memory: free() and realloc() refuse it (ward
  * reports an invalid free). */
 typedef struct ward_arena_s ward_arena_t;

@@ -178,7 +178,7 @@ static WARD_COLD void *arena_alloc_slow(ward_arena_t *a, size_t size, size_t ali
     } else {
         c = chunk_new(a, a->chunk_size);
         if (c == NULL) return NULL;
-        if (a->chunk_size < ARENA_CHUNK_MAX) a->chunk_size *= 2;
+        a->chunk_size = c->size < ARENA_CHUNK_MAX / 2 ? c->size * 2 : ARENA_CHUNK_MAX;
     }
     chunk_push(a, c);
     p = (uint8_t *)ward_align_up((uintptr_t)a->ptr, align);
@@ -254,8 +254,9 @@ WARD_API ward_arena_t *ward_arena_new(size_t chunk_size) {
         ward_free(a);
         return NULL;
     }
-    /* The first chunk may be bigger than asked (slices are 64 KiB); grow from there. */
-    if (a->chunk_size < ARENA_CHUNK_MAX) a->chunk_size *= 2;
+    /* The first chunk may be bigger than asked (slices are 64 KiB): the next
+     * one is twice what was received. */
+    a->chunk_size = c->size < ARENA_CHUNK_MAX / 2 ? c->size * 2 : ARENA_CHUNK_MAX;
     chunk_push(a, c);
     return a;
 }
