@@ -409,8 +409,8 @@ static void *heap_malloc_large(ward_heap_t *heap, size_t size, size_t align, boo
     queue_push_back(&heap->full, page);
     account_page(heap, page, +1);
     account_alloc(heap, WARD_BIN_LARGE, page->block_size);
-    if (zero && !page->mem_is_zero) memset(page->start, 0, size);
-    return page->start;
+    if (zero && !page->mem_is_zero) memset(ward_page_start(page), 0, size);
+    return ward_page_start(page);
 }
 
 void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
@@ -604,7 +604,7 @@ bool ward_heap_grow_in_place(ward_heap_t *heap, void *p, size_t size) {
         size > WARD_LARGE_MAX)
         return false;
     ward_page_t *page = ward_page_of(seg, p);
-    if (page->bin != WARD_BIN_LARGE || (uint8_t *)p != page->start || (page_flags(page) & PAGE_ALIGNED))
+    if (page->bin != WARD_BIN_LARGE || (uint8_t *)p != ward_page_start(page) || (page_flags(page) & PAGE_ALIGNED))
         return false;
     size_t slices = (size + WARD_SLICE_SIZE - 1) >> WARD_SLICE_SHIFT;
     size_t old_slices = page->slice_count;

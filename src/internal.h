@@ -99,7 +99,7 @@ typedef struct ward_page_s {
     _Atomic(uintptr_t) thread_free; /* blocks freed by others | delay state */
     struct ward_page_s *next; /* in a bin queue or the full list */
     struct ward_page_s *prev;
-    uint8_t *start;           /* first block */
+    uint64_t guard;           /* guard builds, large pages: user offset << 32 | end of user data */
     uint32_t block_size;
     uint16_t used;
     uint16_t capacity;
@@ -250,6 +250,11 @@ static inline ward_page_t *ward_page_of(const ward_segment_t *seg, const void *p
 
 static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t index) {
     return (uint8_t *)seg + (index << WARD_SLICE_SHIFT);
+}
+
+/* The first block of a page (pages of normal segments start on a slice). */
+static inline uint8_t *ward_page_start(const ward_page_t *page) {
+    return ward_slice_address(ward_segment_of(page), page->slice_index);
 }
 
 /* Other threads read a page's flags (free and usable_size look at

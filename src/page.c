@@ -29,12 +29,11 @@
 #define PAGE_EXTEND_BYTES 4096
 
 void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t flags) {
-    ward_segment_t *seg = ward_segment_of(page);
     page->free = NULL;
     page->local_free = NULL;
     atomic_store_explicit(&page->thread_free, (uintptr_t)DELAY_NONE, memory_order_relaxed);
     page->next = page->prev = NULL;
-    page->start = ward_slice_address(seg, page->slice_index);
+    page->guard = 0;
     page->block_size = (uint32_t)block_size;
     page->used = 0;
     page->capacity = 0;
@@ -50,7 +49,7 @@ void ward_page_extend(ward_page_t *page) {
     size_t count = PAGE_EXTEND_BYTES / size;
     if (count == 0) count = 1;
     if (count > (size_t)(page->reserved - page->capacity)) count = page->reserved - page->capacity;
-    uint8_t *first = page->start + (size_t)page->capacity * size;
+    uint8_t *first = ward_page_start(page) + (size_t)page->capacity * size;
     uint8_t *p = first;
     for (size_t i = 1; i < count; i++, p += size) ((ward_block_t *)p)->next = (ward_block_t *)(p + size);
     ((ward_block_t *)p)->next = page->free;
@@ -139,6 +138,6 @@ void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t 
 }
 
 ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p) {
-    size_t offset = (size_t)((const uint8_t *)p - page->start);
+    size_t offset = (size_t)((const uint8_t *)p - ward_page_start(page));
     return (ward_block_t *)((uint8_t *)p - offset % page->block_size);
 }

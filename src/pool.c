@@ -144,7 +144,7 @@ WARD_API void ward_pool_free(ward_pool_t *p, void *obj) {
         return;
     }
     ward_page_t *page = ward_page_of(seg, obj);
-    pool_chunk_t *c = (pool_chunk_t *)page->start;
+    pool_chunk_t *c = (pool_chunk_t *)ward_page_start(page);
     if (unlikely(!(page_flags(page) & PAGE_OWNED) || c->tag != (POOL_MAGIC ^ (uint64_t)(uintptr_t)p))) {
         pool_free_slow(p, obj);
         return;
