@@ -20,12 +20,12 @@ static void *fail_enomem(void) {
     return NULL;
 }
 
-static inline void *heap_calloc_inline(ward_heap_t *heap, size_t total) {
+__attribute__((unused)) static inline void *heap_calloc_inline(ward_heap_t *heap, size_t total) {
     if (likely(total <= WARD_DIRECT_MAX)) {
         ward_page_t *page = heap->direct[(total + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
         ward_block_t *block = page->free;
         if (likely(block != NULL)) {
-            page->free = block->next;
+            page->free = ward_page_pop_next(page, block);
             page->used++;
             if (page->free_is_zero) block->next = NULL;
             else memset(block, 0, total);
@@ -35,7 +35,7 @@ static inline void *heap_calloc_inline(ward_heap_t *heap, size_t total) {
     return ward_heap_malloc_slow(heap, total, true);
 }
 
-static void *heap_realloc(ward_heap_t *heap, void *p, size_t size) {
+__attribute__((unused)) static void *heap_realloc(ward_heap_t *heap, void *p, size_t size) {
     if (p == NULL) return ward_heap_malloc_inline(heap, size);
     if (size == 0) {
         ward_free_inline(p);
@@ -70,30 +70,49 @@ static void *heap_realloc(ward_heap_t *heap, void *p, size_t size) {
     return q;
 }
 
+/* The primitives every entry point below is written with: the fast paths,
+ * or in guard builds the checked ones of guard.c. */
+#if WARD_GUARD
+#define ALLOC(heap, n) ward_guard_malloc(heap, n, 0, false)
+#define CALLOC(heap, n) ward_guard_malloc(heap, n, 0, true)
+#define ALIGNED(heap, n, a) ward_guard_malloc(heap, n, a, false)
+#define REALLOC(heap, p, n) ward_guard_realloc(heap, p, n)
+#define FREE(p) ward_guard_free(p)
+#define USABLE(p) ward_guard_usable(p)
+#else
+#define ALLOC(heap, n) ward_heap_malloc_inline(heap, n)
+#define CALLOC(heap, n) heap_calloc_inline(heap, n)
+#define ALIGNED(heap, n, a) \
+    ((a) <= WARD_ALIGNMENT ? ward_heap_malloc_inline(heap, n) : ward_heap_alloc_aligned(heap, n, a, false))
+#define REALLOC(heap, p, n) heap_realloc(heap, p, n)
+#define FREE(p) ward_free_inline(p)
+#define USABLE(p) ward_block_usable(p)
+#endif
+
 /* ---- standard semantics, ward_ names ------------------------------------------- */
 
 WARD_API void *ward_malloc(size_t size) {
-    return ward_heap_malloc_inline(ward_tls_heap, size);
+    return ALLOC(ward_tls_heap, size);
 }
 
 WARD_API void ward_free(void *p) {
-    ward_free_inline(p);
+    FREE(p);
 }
 
 WARD_API void *ward_calloc(size_t n, size_t size) {
     size_t total;
     if (mul_overflows(n, size, &total)) return fail_enomem();
-    return heap_calloc_inline(ward_tls_heap, total);
+    return CALLOC(ward_tls_heap, total);
 }
 
 WARD_API void *ward_realloc(void *p, size_t size) {
-    return heap_realloc(ward_tls_heap, p, size);
+    return REALLOC(ward_tls_heap, p, size);
 }
 
 WARD_API void *ward_reallocarray(void *p, size_t n, size_t size) {
     size_t total;
     if (mul_overflows(n, size, &total)) return fail_enomem();
-    return heap_realloc(ward_tls_heap, p, total);
+    return REALLOC(ward_tls_heap, p, total);
 }
 
 WARD_API void *ward_aligned_alloc(size_t align, size_t size) {
@@ -101,8 +120,7 @@ WARD_API void *ward_aligned_alloc(size_t align, size_t size) {
         errno = EINVAL;
         return NULL;
     }
-    if (align <= WARD_ALIGNMENT) return ward_heap_malloc_inline(ward_tls_heap, size);
-    return ward_heap_alloc_aligned(ward_tls_heap, size, align, false);
+    return ALIGNED(ward_tls_heap, size, align);
 }
 
 WARD_API void *ward_memalign(size_t align, size_t size) {
@@ -131,17 +149,17 @@ WARD_API void *ward_pvalloc(size_t size) {
 
 WARD_API void ward_free_sized(void *p, size_t size) {
     (void)size;
-    ward_free_inline(p);
+    FREE(p);
 }
 
 WARD_API void ward_free_aligned_sized(void *p, size_t align, size_t size) {
     (void)align;
     (void)size;
-    ward_free_inline(p);
+    FREE(p);
 }
 
 WARD_API size_t ward_usable_size(const void *p) {
-    return ward_block_usable(p);
+    return USABLE(p);
 }
 
 /* ---- first-class heaps -------------------------------------------------------------- */
@@ -155,19 +173,19 @@ static bool heap_ok(ward_heap_t *heap) {
 
 WARD_API void *ward_heap_malloc(ward_heap_t *heap, size_t size) {
     if (!heap_ok(heap)) return NULL;
-    return ward_heap_malloc_inline(heap, size);
+    return ALLOC(heap, size);
 }
 
 WARD_API void *ward_heap_calloc(ward_heap_t *heap, size_t n, size_t size) {
     size_t total;
     if (!heap_ok(heap)) return NULL;
     if (mul_overflows(n, size, &total)) return fail_enomem();
-    return heap_calloc_inline(heap, total);
+    return CALLOC(heap, total);
 }
 
 WARD_API void *ward_heap_realloc(ward_heap_t *heap, void *p, size_t size) {
     if (!heap_ok(heap)) return NULL;
-    return heap_realloc(heap, p, size);
+    return REALLOC(heap, p, size);
 }
 
 WARD_API void *ward_heap_aligned_alloc(ward_heap_t *heap, size_t align, size_t size) {
@@ -176,7 +194,7 @@ WARD_API void *ward_heap_aligned_alloc(ward_heap_t *heap, size_t align, size_t s
         errno = EINVAL;
         return NULL;
     }
-    return ward_heap_alloc_aligned(heap, size, align, false);
+    return ALIGNED(heap, size, align);
 }
 
 WARD_API const char *ward_version(void) {

@@ -191,7 +191,7 @@ void ward_page_retire(ward_heap_t *heap, ward_page_t *page) {
 }
 
 static void heap_free_local_block(ward_heap_t *heap, ward_page_t *page, ward_block_t *block) {
-    block->next = page->local_free;
+    ward_block_set_next(block, page->local_free);
     page->local_free = block;
     page->used--;
     if (page_flags(page) & PAGE_FULL) {
@@ -212,11 +212,11 @@ static void heap_free_delayed(ward_heap_t *heap) {
     ward_block_t *block = atomic_exchange_explicit(&heap->delayed_free, NULL, memory_order_acquire);
     ward_block_t *retry = NULL, *retry_tail = NULL;
     while (block != NULL) {
-        ward_block_t *next = block->next;
+        ward_block_t *next = ward_block_next(block);
         ward_page_t *page = ward_page_of(ward_segment_of(block), block);
         uintptr_t state = atomic_load_explicit(&page->thread_free, memory_order_acquire) & DELAY_MASK;
         if (state == DELAY_FREEING) {
-            block->next = retry;
+            ward_block_set_next(block, retry);
             retry = block;
             if (retry_tail == NULL) retry_tail = block;
         } else {
@@ -227,7 +227,7 @@ static void heap_free_delayed(ward_heap_t *heap) {
     if (retry != NULL) {
         ward_block_t *head = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
         do {
-            retry_tail->next = head;
+            ward_block_set_next(retry_tail, head);
         } while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &head, retry,
                                                         memory_order_release, memory_order_relaxed));
     }
@@ -433,7 +433,7 @@ void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
         }
     }
     ward_block_t *block = page->free;
-    page->free = block->next;
+    page->free = ward_page_pop_next(page, block);
     page->used++;
     account_alloc(heap, bin, page->block_size);
     if (zero) {
@@ -672,6 +672,7 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->page_flags = ward_options.stats ? PAGE_SLOW : 0;
     heap->is_thread_heap = thread_heap;
     heap->huge_list = NULL;
+    heap->random = os_random_seed() | 1;
 }
 
 ward_heap_t *ward_heap_for_thread(void) {
@@ -718,6 +719,9 @@ static void heap_abandon(ward_heap_t *heap) {
 void ward_heap_thread_done(void *arg) {
     ward_heap_t *heap = arg;
     if (heap == NULL || heap == &ward_empty_heap) return;
+#if WARD_GUARD
+    ward_guard_quarantine_flush(heap);
+#endif
     heap_abandon(heap);
     if (ward_tls_heap == heap) {
         ward_tls_heap = &ward_empty_heap;

@@ -35,7 +35,11 @@ static void huge_header_init(ward_segment_t *seg, size_t map_size, uint8_t *user
     seg->huge_align = align;
     seg->huge_owner = owner;
     seg->huge_owned = 0;
+    atomic_store_explicit(&seg->huge_live, 0, memory_order_relaxed);
     seg->next = seg->prev = NULL;
+#if WARD_GUARD
+    ward_segmap_set(seg, map_size, 2);
+#endif
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
     for (size_t i = 0; i < WARD_SLICES; i++) seg->slice_page[i] = &seg->pages[0];
 }
@@ -71,6 +75,9 @@ static void account_huge(ward_segment_t *seg, int sign) {
 static void unmap_huge(ward_segment_t *seg) {
     atomic_fetch_sub_explicit(&ward_stats.reserved, (int64_t)seg->huge_map_size, memory_order_relaxed);
     seg->magic = 0;
+#if WARD_GUARD
+    ward_segmap_set(seg, seg->huge_map_size, 0);
+#endif
     os_release(seg, seg->huge_map_size);
 }
 

@@ -50,6 +50,7 @@ void ward_init(void) {
     if (atomic_compare_exchange_strong(&ward_init_state, &expected, 1)) {
         init_running_here = 1;
         ward_options_init();
+        ward_guard_init();
         pthread_key_create(&ward_heap_key, ward_heap_thread_done);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
         init_running_here = 0;
@@ -65,5 +66,8 @@ __attribute__((constructor)) static void ward_constructor(void) {
 }
 
 __attribute__((destructor)) static void ward_destructor(void) {
+#if WARD_GUARD
+    ward_guard_at_exit();
+#endif
     if (ward_options.stats) ward_stats_at_exit();
 }

@@ -39,6 +39,12 @@
 #include "os.h"
 #include "ward.h"
 
+/* Build mode, fixed at compile time so that the fast build carries no mode
+ * checks: 0 fast, 1 hardened, 2 debug (see src/guard.c). */
+#ifndef WARD_GUARD
+#define WARD_GUARD 0
+#endif
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define WARD_INTERNAL __attribute__((visibility("hidden")))
@@ -142,6 +148,9 @@ typedef struct ward_segment_s {
     uint64_t huge_freed_ms;
     uint8_t huge_purged;
     uint8_t huge_owned;                    /* a chunk of an arena or pool */
+    _Atomic(uint8_t) huge_live;            /* guard builds: the block is allocated */
+    size_t huge_guard_uoff;                /* guard builds: user offset and end */
+    size_t huge_guard_end;
     ward_page_t pages[WARD_SLICES];        /* pages[0] is the invalid sentinel */
 } ward_segment_t;
 
@@ -155,6 +164,24 @@ typedef struct ward_page_queue_s {
     ward_page_t *first;
     ward_page_t *last;
 } ward_page_queue_t;
+
+#if WARD_GUARD
+/* Freed blocks wait here before going back to their page (guard.c). */
+#define WARD_QUARANTINE_SLOTS (WARD_GUARD >= 2 ? 16384 : 1024)
+#define WARD_QUARANTINE_BYTES ((size_t)(WARD_GUARD >= 2 ? 32 : 4) << 20)
+typedef struct ward_quarantine_s {
+    void *blocks[WARD_QUARANTINE_SLOTS];
+    uint32_t sizes[WARD_QUARANTINE_SLOTS];
+    uint32_t head;
+    uint32_t count;
+    size_t bytes;
+} ward_quarantine_t;
+#endif
+
+/* Guard builds keep a live bit per 16-byte granule of a segment in slice 0,
+ * after the header. */
+#define WARD_LIVE_BITS_OFFSET 8192
+#define WARD_LIVE_BITS_BYTES (WARD_SEGMENT_SIZE / 16 / 8)
 
 typedef struct ward_heap_counters_s {
     /* Written by the owning thread only, read by statistics: relaxed atomics
@@ -182,6 +209,10 @@ struct ward_heap_s {
     pthread_mutex_t huge_lock;                /* first-class heaps: huge list */
     ward_segment_t *huge_list;
     ward_heap_counters_t counters;
+    uint64_t random;                          /* guard builds: carving order */
+#if WARD_GUARD
+    ward_quarantine_t quarantine;
+#endif
 };
 
 typedef struct ward_heap_s ward_heap_t;
@@ -271,6 +302,30 @@ static inline void page_flags_set(ward_page_t *page, uint8_t flags) {
 
 static inline ward_heap_t *ward_segment_heap(const ward_segment_t *seg) {
     return atomic_load_explicit(&((ward_segment_t *)seg)->heap, memory_order_relaxed);
+}
+
+/* ---- free-list links -----------------------------------------------------------------
+ * Guard builds store links encoded with a process secret and the link's own
+ * address, so a write into a freed block cannot make a later malloc return
+ * an address of the writer's choosing (a decoded link outside its page is
+ * reported as heap corruption). */
+
+WARD_INTERNAL extern uintptr_t ward_secret;
+
+static inline ward_block_t *ward_block_next(const ward_block_t *b) {
+#if WARD_GUARD
+    return (ward_block_t *)((uintptr_t)b->next ^ ward_secret ^ ((uintptr_t)b >> 4));
+#else
+    return b->next;
+#endif
+}
+
+static inline void ward_block_set_next(ward_block_t *b, ward_block_t *next) {
+#if WARD_GUARD
+    b->next = (ward_block_t *)((uintptr_t)next ^ ward_secret ^ ((uintptr_t)b >> 4));
+#else
+    b->next = next;
+#endif
 }
 
 /* ---- counters (single writer) --------------------------------------------------- */
@@ -366,6 +421,35 @@ WARD_INTERNAL void ward_huge_unlock(bool child);
 WARD_INTERNAL void ward_stats_at_exit(void);
 WARD_INTERNAL bool ward_purge_global(uint64_t now, bool force);
 
+/* guard.c */
+WARD_INTERNAL void ward_guard_init(void);
+WARD_INTERNAL void ward_guard_bad_link(const ward_page_t *page, const ward_block_t *block) WARD_COLD;
+#if WARD_GUARD
+WARD_INTERNAL void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero);
+WARD_INTERNAL void ward_guard_free(void *p);
+WARD_INTERNAL void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size);
+WARD_INTERNAL size_t ward_guard_usable(const void *p);
+WARD_INTERNAL void ward_guard_quarantine_flush(ward_heap_t *heap);
+WARD_INTERNAL void ward_guard_fresh_blocks(uint8_t *first, size_t bytes);
+WARD_INTERNAL void ward_guard_check_page(ward_page_t *page);
+WARD_INTERNAL void ward_guard_at_exit(void);
+WARD_INTERNAL void ward_segmap_set(const void *addr, size_t size, uint8_t kind);
+#endif
+
+/* The next block of a page's free list; guard builds check that it lies in
+ * the page. */
+static inline ward_block_t *ward_page_pop_next(const ward_page_t *page, ward_block_t *block) {
+    ward_block_t *next = ward_block_next(block);
+#if WARD_GUARD
+    if (unlikely(next != NULL && (uintptr_t)next - (uintptr_t)ward_page_start(page) >=
+                                     ((size_t)page->slice_count << WARD_SLICE_SHIFT)))
+        ward_guard_bad_link(page, block);
+#else
+    (void)page;
+#endif
+    return next;
+}
+
 /* ---- the fast paths ------------------------------------------------------------------ */
 
 static inline void *ward_heap_malloc_inline(ward_heap_t *heap, size_t size) {
@@ -373,7 +457,7 @@ static inline void *ward_heap_malloc_inline(ward_heap_t *heap, size_t size) {
         ward_page_t *page = heap->direct[(size + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
         ward_block_t *block = page->free;
         if (likely(block != NULL)) {
-            page->free = block->next;
+            page->free = ward_page_pop_next(page, block);
             page->used++;
             return block;
         }
@@ -387,7 +471,7 @@ static inline void ward_free_inline(void *p) {
         ward_page_t *page = ward_page_of(seg, p);
         if (likely(ward_segment_heap(seg) == ward_tls_heap && page_flags(page) == 0)) {
             ward_block_t *block = (ward_block_t *)p;
-            block->next = page->local_free;
+            ward_block_set_next(block, page->local_free);
             page->local_free = block;
             if (unlikely(--page->used == 0)) ward_page_retire(ward_tls_heap, page);
             return;

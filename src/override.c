@@ -13,6 +13,15 @@
 
 #define WARD_EXPORT __attribute__((visibility("default")))
 
+#if WARD_GUARD
+WARD_EXPORT void *malloc(size_t size) {
+    return ward_malloc(size);
+}
+
+WARD_EXPORT void free(void *p) {
+    ward_free(p);
+}
+#else
 WARD_EXPORT void *malloc(size_t size) {
     return ward_heap_malloc_inline(ward_tls_heap, size);
 }
@@ -20,6 +29,7 @@ WARD_EXPORT void *malloc(size_t size) {
 WARD_EXPORT void free(void *p) {
     ward_free_inline(p);
 }
+#endif
 
 WARD_EXPORT void *calloc(size_t n, size_t size) {
     return ward_calloc(n, size);

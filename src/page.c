@@ -51,11 +51,41 @@ void ward_page_extend(ward_page_t *page) {
     if (count > (size_t)(page->reserved - page->capacity)) count = page->reserved - page->capacity;
     uint8_t *first = ward_page_start(page) + (size_t)page->capacity * size;
     uint8_t *p = first;
-    for (size_t i = 1; i < count; i++, p += size) ((ward_block_t *)p)->next = (ward_block_t *)(p + size);
-    ((ward_block_t *)p)->next = page->free;
+#if WARD_GUARD
+    /* Fresh blocks carry the free pattern (guard.c) and are linked in a
+     * random order, so where the next block lands cannot be predicted. */
+    ward_guard_fresh_blocks(first, count * size);
+    ward_heap_t *heap = ward_segment_heap(ward_segment_of(page));
+    uint16_t order[PAGE_EXTEND_BYTES / WARD_ALIGNMENT];
+    for (size_t i = 0; i < count; i++) order[i] = (uint16_t)i;
+    for (size_t i = count; i > 1; i--) {
+        uint64_t r = heap->random;
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        heap->random = r;
+        size_t j = (size_t)(r % i);
+        uint16_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    ward_block_t *list = page->free;
+    for (size_t i = 0; i < count; i++) {
+        ward_block_t *b = (ward_block_t *)(first + (size_t)order[i] * size);
+        ward_block_set_next(b, list);
+        list = b;
+    }
+    page->free = list;
+    page->capacity = (uint16_t)(page->capacity + count);
+    page->free_is_zero = 0;
+    (void)p;
+#else
+    for (size_t i = 1; i < count; i++, p += size) ward_block_set_next((ward_block_t *)p, (ward_block_t *)(p + size));
+    ward_block_set_next((ward_block_t *)p, page->free);
     page->free = (ward_block_t *)first;
     page->capacity = (uint16_t)(page->capacity + count);
     page->free_is_zero = page->mem_is_zero;
+#endif
 }
 
 static void page_collect_thread_free(ward_page_t *page) {
@@ -67,11 +97,11 @@ static void page_collect_thread_free(ward_page_t *page) {
     ward_block_t *head = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
     ward_block_t *tail = head;
     size_t count = 1;
-    while (tail->next != NULL) {
-        tail = tail->next;
+    for (ward_block_t *next = ward_page_pop_next(page, tail); next != NULL; next = ward_page_pop_next(page, tail)) {
+        tail = next;
         count++;
     }
-    tail->next = page->local_free;
+    ward_block_set_next(tail, page->local_free);
     page->local_free = head;
     page->used = (uint16_t)(page->used - count);
 }
@@ -112,7 +142,7 @@ void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t 
         if (tell_heap) {
             next = (tf & ~(uintptr_t)DELAY_MASK) | DELAY_FREEING;
         } else {
-            block->next = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
+            ward_block_set_next(block, (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK));
             next = (uintptr_t)block | (tf & DELAY_MASK);
         }
     } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,
@@ -124,13 +154,13 @@ void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t 
     if (heap != NULL) {
         ward_block_t *head = atomic_load_explicit(&heap->delayed_free, memory_order_relaxed);
         do {
-            block->next = head;
+            ward_block_set_next(block, head);
         } while (!atomic_compare_exchange_weak_explicit(&heap->delayed_free, &head, block,
                                                         memory_order_release, memory_order_relaxed));
     }
     tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     do {
-        if (heap == NULL) block->next = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
+        if (heap == NULL) ward_block_set_next(block, (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK));
         next = heap == NULL ? ((uintptr_t)block | DELAY_NONE)
                             : ((tf & ~(uintptr_t)DELAY_MASK) | DELAY_NONE);
     } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, next,

@@ -114,6 +114,9 @@ static region_t *region_reserve_locked(void) {
     r->used = 0;
     r->clean = region_all(r);
     if (slot == region_count) region_count++;
+#if WARD_GUARD
+    ward_segmap_set(base, (size_t)count * WARD_SEGMENT_SIZE, 1);
+#endif
     atomic_fetch_add_explicit(&ward_stats.reserved, (int64_t)count * (int64_t)WARD_SEGMENT_SIZE,
                               memory_order_relaxed);
     return r;
@@ -230,6 +233,9 @@ void ward_segments_release_cached(void) {
     for (size_t i = 0; i < region_count; i++) {
         region_t *r = &regions[i];
         if (r->base == NULL || r->used != 0) continue;
+#if WARD_GUARD
+        ward_segmap_set(r->base, (size_t)r->count * WARD_SEGMENT_SIZE, 0);
+#endif
         os_release(r->base, (size_t)r->count * WARD_SEGMENT_SIZE);
         atomic_fetch_sub_explicit(&ward_stats.reserved,
                                   (int64_t)r->count * (int64_t)WARD_SEGMENT_SIZE,
@@ -260,6 +266,10 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
      * touched it since it was released. */
     if (clean) seg->clean_slices = WARD_DATA_SLICES_MASK;
     seg->clean_slices &= WARD_DATA_SLICES_MASK;
+#if WARD_GUARD
+    /* Blocks of a destroyed heap may have left live bits behind. */
+    if (!clean) memset((uint8_t *)seg + WARD_LIVE_BITS_OFFSET, 0, WARD_LIVE_BITS_BYTES);
+#endif
     seg->purge_deadline_ms =
         seg->clean_slices == WARD_DATA_SLICES_MASK ? 0 : heap->now_ms + ward_options.purge_delay_ms;
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
@@ -369,6 +379,9 @@ void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force) {
 
 /* Returns a page's slices to the segment's free bitmap. */
 static void segment_unclaim(ward_segment_t *seg, ward_page_t *page, uint64_t now) {
+#if WARD_GUARD
+    ward_guard_check_page(page);
+#endif
     unsigned index = page->slice_index, count = page->slice_count;
     for (unsigned i = index; i < index + count; i++) seg->slice_page[i] = &seg->pages[0];
     page_flags_set(page, PAGE_INVALID);

@@ -125,6 +125,9 @@ WARD_API int ward_trim(void) {
     ward_heap_t *heap = ward_tls_heap;
     if (heap == &ward_empty_heap && !ward_thread_done) heap = ward_heap_for_thread();
     if (heap != NULL && heap != &ward_empty_heap) {
+#if WARD_GUARD
+        ward_guard_quarantine_flush(heap);
+#endif
         heap->now_ms = now;
         ward_heap_adopt_abandoned(heap);
         ward_heap_collect(heap, true, true);

@@ -1,0 +1,556 @@
+/* Guard modes: the checks of the hardened (WARD_GUARD=1) and debug
+ * (WARD_GUARD=2) builds. The fast build compiles none of this but the
+ * secret's definition: the mode is chosen when the library is built, so the
+ * fast paths carry no mode tests.
+ *
+ * A guarded block is a raw block B of S bytes from the normal allocator,
+ * holding the user's n bytes at B + uoff (uoff > 0 for alignment, and for
+ * the left redzone in debug builds):
+ *
+ *   B            B+uoff          B+end          B+S-8      B+S
+ *   | redzone    | user data     | canary bytes  | trailer  |
+ *
+ * The trailer holds uoff and end (= uoff + n) XORed with a key derived from
+ * B and the process secret; for large and huge blocks (one per page or
+ * mapping) that information lives in the page descriptor or the mapping's
+ * header instead, and the canary covers the 64 bytes after the user data.
+ * malloc_usable_size reports n, so writing what it reports stays legal,
+ * and one byte written past n is caught when the block is freed or
+ * reallocated.
+ *
+ * Every block start has a "live" bit in its segment's metadata (slice 0,
+ * apart from user data): set when handed out, tested and cleared atomically
+ * when freed, so a second free of the same block - from any thread - is
+ * caught before anything is done with it. A global map of the address
+ * space ward holds (one byte per 4 MiB) tells a pointer ward never handed
+ * out (stack, globals, wild values) without touching it.
+ *
+ * Freed blocks are filled with FREE_PATTERN and wait in a per-thread
+ * quarantine (FIFO, bounded in count and bytes) before going back to their
+ * page, so they are not reused at once; when a block is handed out again
+ * the pattern is checked, which catches writes after free. Free-list links
+ * are encoded (internal.h) and blocks are carved in random order.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+uintptr_t ward_secret;
+
+void ward_guard_bad_link(const ward_page_t *page, const ward_block_t *block) {
+    (void)page;
+    ward_report_error("heap corruption", block, "a freed block's free-list link was overwritten");
+    /* With WARD_ON_ERROR=report there is no safe way on: the list is lost. */
+    abort();
+}
+
+#if !WARD_GUARD
+
+void ward_guard_init(void) {
+}
+
+#else
+
+#define FREE_PATTERN 0xdf
+#define TRAILER 8
+#define FULL_CHECK_MAX 1024   /* blocks up to this size are checked whole */
+#define PARTIAL_CHECK 64      /* bigger ones: this much at each end */
+#define LARGE_CANARY 64
+#define SEGMAP_ENTRIES ((size_t)1 << (48 - WARD_SEGMENT_SHIFT))
+
+#if WARD_GUARD >= 2
+#define REDZONE 32
+#else
+#define REDZONE 0
+#endif
+
+enum { SEGMAP_NONE = 0, SEGMAP_SEGMENT = 1, SEGMAP_HUGE = 2, SEGMAP_HUGE_BODY = 3 };
+
+static _Atomic(uint8_t) *segmap;
+
+void ward_guard_init(void) {
+    ward_secret = (uintptr_t)os_random_seed() | 1;
+    segmap = os_reserve(SEGMAP_ENTRIES, os_page_size());
+}
+
+void ward_segmap_set(const void *addr, size_t size, uint8_t kind) {
+    if (segmap == NULL) return;
+    uintptr_t first = (uintptr_t)addr >> WARD_SEGMENT_SHIFT;
+    uintptr_t last = ((uintptr_t)addr + size - 1) >> WARD_SEGMENT_SHIFT;
+    for (uintptr_t i = first; i <= last && i < SEGMAP_ENTRIES; i++) {
+        uint8_t k = kind;
+        if (kind == SEGMAP_HUGE && i != first) k = SEGMAP_HUGE_BODY;
+        atomic_store_explicit(&segmap[i], k, memory_order_release);
+    }
+}
+
+static uint8_t segmap_get(const void *p) {
+    uintptr_t i = (uintptr_t)p >> WARD_SEGMENT_SHIFT;
+    if (segmap == NULL || i >= SEGMAP_ENTRIES) return SEGMAP_NONE;
+    return atomic_load_explicit(&segmap[i], memory_order_acquire);
+}
+
+/* ---- reports -------------------------------------------------------------------- */
+
+static void report_block(const char *kind, const void *addr, size_t size, const char *what, long long offset) {
+    char text[256];
+    ward_buf_t b = {text, 0, sizeof text - 1};
+    ward_buf_str(&b, "block of ");
+    ward_buf_u64(&b, size);
+    ward_buf_str(&b, " bytes");
+    if (what != NULL) {
+        ward_buf_str(&b, ": ");
+        ward_buf_str(&b, what);
+        if (offset >= 0) {
+            ward_buf_str(&b, " at offset ");
+            ward_buf_u64(&b, (uint64_t)offset);
+        }
+    }
+    text[b.len] = 0;
+    ward_report_error(kind, addr, text);
+}
+
+/* ---- live bits -------------------------------------------------------------------- */
+
+#define LIVE_BITS_OFFSET 8192 /* in slice 0, after the segment header */
+
+_Static_assert(sizeof(ward_segment_t) <= LIVE_BITS_OFFSET, "header fits below the live bits");
+
+static inline _Atomic(uint64_t) *live_word(ward_segment_t *seg, const void *block, uint64_t *mask) {
+    size_t granule = ((uintptr_t)block - (uintptr_t)seg) >> 4;
+    *mask = (uint64_t)1 << (granule & 63);
+    return (_Atomic(uint64_t) *)((uint8_t *)seg + LIVE_BITS_OFFSET) + (granule >> 6);
+}
+
+static inline bool live_set(ward_segment_t *seg, const void *block) {
+    uint64_t mask;
+    _Atomic(uint64_t) *w = live_word(seg, block, &mask);
+    return (atomic_fetch_or_explicit(w, mask, memory_order_relaxed) & mask) != 0;
+}
+
+static inline bool live_clear(ward_segment_t *seg, const void *block) {
+    uint64_t mask;
+    _Atomic(uint64_t) *w = live_word(seg, block, &mask);
+    return (atomic_fetch_and_explicit(w, ~mask, memory_order_relaxed) & mask) != 0;
+}
+
+/* ---- recently released big blocks ------------------------------------------------------
+ * Large and huge blocks go back to their page or mapping at once (they are
+ * too big for the quarantine), after which a second free finds no block at
+ * all. Remembering the last few such frees lets that report say "double
+ * free" rather than "invalid free". */
+
+#define RECENT_FREES 256
+static _Atomic(uintptr_t) recent_frees[RECENT_FREES];
+static _Atomic(unsigned) recent_next;
+
+static void recent_free_note(const void *p) {
+    unsigned i = atomic_fetch_add_explicit(&recent_next, 1, memory_order_relaxed) % RECENT_FREES;
+    atomic_store_explicit(&recent_frees[i], (uintptr_t)p, memory_order_relaxed);
+}
+
+static bool recent_free_seen(const void *p) {
+    for (unsigned i = 0; i < RECENT_FREES; i++)
+        if (atomic_load_explicit(&recent_frees[i], memory_order_relaxed) == (uintptr_t)p) return true;
+    return false;
+}
+
+static void recent_free_forget(const void *p) {
+    for (unsigned i = 0; i < RECENT_FREES; i++) {
+        uintptr_t expect = (uintptr_t)p;
+        atomic_compare_exchange_strong_explicit(&recent_frees[i], &expect, 0, memory_order_relaxed,
+                                                memory_order_relaxed);
+    }
+}
+
+/* ---- block geometry ---------------------------------------------------------------- */
+
+typedef struct guarded_s {
+    ward_segment_t *seg;
+    ward_page_t *page;   /* NULL for huge blocks */
+    uint8_t *block;      /* raw block B */
+    size_t size;         /* S */
+    size_t uoff;
+    size_t end;
+} guarded_t;
+
+static inline uint32_t trailer_key(const uint8_t *block) {
+    uint64_t k = ((uintptr_t)block ^ ward_secret) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(k >> 32);
+}
+
+static inline uint8_t canary_byte(const uint8_t *block) {
+    uint8_t c = (uint8_t)(trailer_key(block) >> 8);
+    return c == FREE_PATTERN || c == 0 ? 0xa5 : c;
+}
+
+static size_t canary_end(const guarded_t *g) {
+    if (g->page != NULL && g->page->bin != WARD_BIN_LARGE) return g->size - TRAILER;
+    size_t lim = g->end + LARGE_CANARY;
+    return lim < g->size ? lim : g->size;
+}
+
+static void write_geometry(guarded_t *g) {
+    if (g->page == NULL) {
+        g->seg->huge_guard_uoff = g->uoff;
+        g->seg->huge_guard_end = g->end;
+    } else if (g->page->bin == WARD_BIN_LARGE) {
+        g->page->guard = ((uint64_t)g->uoff << 32) | (uint64_t)g->end;
+    } else {
+        uint32_t key = trailer_key(g->block);
+        uint32_t words[2] = {(uint32_t)g->uoff ^ key, (uint32_t)g->end ^ ~key};
+        memcpy(g->block + g->size - TRAILER, words, sizeof words);
+    }
+    memset(g->block + g->end, canary_byte(g->block), canary_end(g) - g->end);
+    if (REDZONE > 0) memset(g->block, canary_byte(g->block), g->uoff);
+}
+
+/* Reads uoff/end back; false when the trailer was overwritten. */
+static bool read_geometry(guarded_t *g) {
+    if (g->page == NULL) {
+        g->uoff = g->seg->huge_guard_uoff;
+        g->end = g->seg->huge_guard_end;
+    } else if (g->page->bin == WARD_BIN_LARGE) {
+        g->uoff = (size_t)(g->page->guard >> 32);
+        g->end = (size_t)(g->page->guard & 0xffffffffu);
+    } else {
+        uint32_t key = trailer_key(g->block), words[2];
+        memcpy(words, g->block + g->size - TRAILER, sizeof words);
+        g->uoff = words[0] ^ key;
+        g->end = words[1] ^ ~key;
+        if (g->end + 1 > g->size - TRAILER) return false;
+    }
+    return g->uoff <= g->end && g->end <= g->size;
+}
+
+/* Offset (from the user pointer) of the first canary byte after the block
+ * that changed, or -1. */
+static long long canary_damage(const guarded_t *g) {
+    uint8_t c = canary_byte(g->block);
+    size_t stop = canary_end(g);
+    for (size_t i = g->end; i < stop; i++)
+        if (g->block[i] != c) return (long long)(i - g->uoff);
+    return -1;
+}
+
+/* How many bytes before the user pointer were overwritten (debug builds'
+ * left redzone), or 0. */
+static size_t underflow_damage(const guarded_t *g) {
+    if (REDZONE == 0) return 0;
+    uint8_t c = canary_byte(g->block);
+    for (size_t i = 0; i < g->uoff; i++)
+        if (g->block[i] != c) return g->uoff - i;
+    return 0;
+}
+
+/* Finds the raw block holding p. Reports and returns false for a pointer
+ * ward never handed out. */
+static bool locate(const void *p, guarded_t *g, const char *op) {
+    uint8_t kind = segmap_get(p);
+    ward_segment_t *seg = ward_segment_of(p);
+    if (kind == SEGMAP_HUGE_BODY) {
+        /* Inside a huge mapping past its first segment (blocks aligned to a
+         * segment or more start there): its header is where the run of
+         * body entries begins. */
+        uintptr_t i = (uintptr_t)p >> WARD_SEGMENT_SHIFT;
+        while (i > 0 && atomic_load_explicit(&segmap[i], memory_order_acquire) == SEGMAP_HUGE_BODY) i--;
+        if (atomic_load_explicit(&segmap[i], memory_order_acquire) != SEGMAP_HUGE) goto foreign;
+        seg = (ward_segment_t *)(i << WARD_SEGMENT_SHIFT);
+        kind = SEGMAP_HUGE;
+    }
+    if (kind == SEGMAP_NONE || seg->magic != WARD_SEGMENT_MAGIC) goto foreign;
+    g->seg = seg;
+    if (seg->kind == SEGMENT_HUGE) {
+        if (seg->huge_owned) goto arena;
+        g->page = NULL;
+        g->block = seg->huge_user;
+        g->size = seg->huge_usable;
+        return true;
+    }
+    if ((uintptr_t)p == (uintptr_t)seg) goto foreign;
+    ward_page_t *page = ward_page_of(seg, p);
+    uint8_t flags = page_flags(page);
+    if (flags & PAGE_INVALID) goto foreign;
+    if (flags & PAGE_OWNED) goto arena;
+    g->page = page;
+    g->size = page->block_size;
+    if (page->bin == WARD_BIN_LARGE) g->block = ward_page_start(page);
+    else if ((flags & PAGE_ALIGNED) || REDZONE == 0) g->block = (uint8_t *)ward_page_block_start(page, p);
+    else g->block = (uint8_t *)p - REDZONE;
+    return true;
+foreign:
+    if (kind != SEGMAP_NONE && recent_free_seen(p)) ward_report_error("double free", p, "a large block, freed already");
+    else ward_report_error(op, p, "not a block ward handed out");
+    return false;
+arena:
+    ward_report_error(op, p, "memory of an arena or pool, not a malloc block");
+    return false;
+}
+
+/* Checks that p is a live block's user pointer with intact canaries. */
+static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) {
+    if (!locate(p, g, op)) return false;
+    bool was_live;
+    if (g->page == NULL) {
+        uint8_t expect = 1;
+        was_live = clear ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
+                         : atomic_load(&g->seg->huge_live) != 0;
+    } else {
+        was_live = clear ? live_clear(g->seg, g->block) : ({
+            uint64_t mask;
+            (atomic_load_explicit(live_word(g->seg, g->block, &mask), memory_order_relaxed) & mask) != 0;
+        });
+    }
+    if (!was_live) {
+        /* Not a block start at all, or a block already freed? */
+        if (g->page != NULL && g->page->bin != WARD_BIN_LARGE &&
+            ward_page_block_start(g->page, p) != (ward_block_t *)g->block) {
+            ward_report_error(op, p, "pointer inside a block, not its start");
+            return false;
+        }
+        size_t size = g->size;
+        if (read_geometry(g) && (const uint8_t *)p == g->block + g->uoff) size = g->end - g->uoff;
+        report_block(clear ? "double free" : "use after free", p, size, NULL, -1);
+        return false;
+    }
+    if (!read_geometry(g)) {
+        report_block("heap buffer overflow", p, g->size, "the block's trailer was overwritten", -1);
+        return false;
+    }
+    if ((const uint8_t *)p != g->block + g->uoff) {
+        /* Put the bit back: the block stays allocated. */
+        if (clear && g->page != NULL) live_set(g->seg, g->block);
+        else if (clear) atomic_store(&g->seg->huge_live, 1);
+        ward_report_error(op, p, "pointer inside a block, not its start");
+        return false;
+    }
+    long long damage = canary_damage(g);
+    if (damage >= 0) {
+        report_block("heap buffer overflow", p, g->end - g->uoff, "written past its end", damage);
+        return false;
+    }
+    size_t under = underflow_damage(g);
+    if (under > 0) {
+        char what[64];
+        ward_buf_t b = {what, 0, sizeof what - 1};
+        ward_buf_str(&b, "written ");
+        ward_buf_u64(&b, under);
+        ward_buf_str(&b, " bytes before its start");
+        what[b.len] = 0;
+        report_block("heap buffer underflow", p, g->end - g->uoff, what, -1);
+        return false;
+    }
+    return true;
+}
+
+/* ---- fresh and freed memory ----------------------------------------------------------- */
+
+void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
+    memset(first, FREE_PATTERN, bytes); /* trailers included: harmless, never read while free */
+}
+
+/* Fills a freed block with the pattern, keeping its trailer so that a
+ * second free can still say how big the block was. */
+static void fill_freed(guarded_t *g) {
+    if (g->page == NULL) return;
+    if (g->size <= FULL_CHECK_MAX) {
+        memset(g->block, FREE_PATTERN, g->size - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
+    } else {
+        memset(g->block, FREE_PATTERN, PARTIAL_CHECK + sizeof(ward_block_t));
+        memset(g->block + g->size - PARTIAL_CHECK, FREE_PATTERN, PARTIAL_CHECK - TRAILER);
+    }
+}
+
+/* Offset of the first byte of a block handed out again that differs from
+ * the free pattern (the first word holds the free-list link), or -1. */
+static long long freed_damage(const uint8_t *block, size_t size) {
+    size_t head = size <= FULL_CHECK_MAX ? size - TRAILER : PARTIAL_CHECK + sizeof(ward_block_t);
+    for (size_t i = sizeof(ward_block_t); i < head; i++)
+        if (block[i] != FREE_PATTERN) return (long long)i;
+    if (size > FULL_CHECK_MAX)
+        for (size_t i = size - PARTIAL_CHECK; i < size - TRAILER; i++)
+            if (block[i] != FREE_PATTERN) return (long long)i;
+    return -1;
+}
+
+/* Checks the free blocks of a page about to be released (all of them are
+ * free): a write after free that no allocation came to find is reported
+ * here rather than wiped out when the page is carved again. */
+void ward_guard_check_page(ward_page_t *page) {
+    if (page->bin == WARD_BIN_LARGE || page->bin == 0) return;
+    uint8_t *start = ward_page_start(page);
+    for (size_t i = 0; i < page->capacity; i++) {
+        uint8_t *block = start + i * page->block_size;
+        long long damage = freed_damage(block, page->block_size);
+        if (damage >= 0) {
+            report_block("write after free", block + REDZONE, page->block_size, "written after it was freed",
+                         damage - (long long)REDZONE);
+            return;
+        }
+    }
+}
+
+/* ---- quarantine ------------------------------------------------------------------------------ */
+
+static void release_raw(void *block) {
+    ward_free_inline(block);
+}
+
+/* A block leaving the quarantine: check that nothing wrote to it. */
+static void release_quarantined(void *block, size_t size) {
+    long long damage = freed_damage(block, size);
+    if (damage >= 0) {
+        report_block("write after free", (uint8_t *)block + REDZONE, size, "written after it was freed",
+                     damage - (long long)REDZONE);
+        return; /* WARD_ON_ERROR=report: leak it */
+    }
+    release_raw(block);
+}
+
+static void quarantine_push(ward_heap_t *heap, guarded_t *g) {
+    ward_quarantine_t *q = &heap->quarantine;
+    if (!heap->is_thread_heap || g->page == NULL || g->size > WARD_QUARANTINE_BYTES / 4 ||
+        ward_segment_heap(g->seg) == NULL || !ward_segment_heap(g->seg)->is_thread_heap) {
+        if (g->page == NULL || g->page->bin == WARD_BIN_LARGE) recent_free_note(g->block + g->uoff);
+        release_raw(g->block);
+        return;
+    }
+    while (q->count == WARD_QUARANTINE_SLOTS || q->bytes + g->size > WARD_QUARANTINE_BYTES) {
+        uint32_t old = (q->head + WARD_QUARANTINE_SLOTS - q->count) % WARD_QUARANTINE_SLOTS;
+        void *victim = q->blocks[old];
+        q->bytes -= q->sizes[old];
+        q->count--;
+        release_quarantined(victim, q->sizes[old]);
+    }
+    q->blocks[q->head] = g->block;
+    q->sizes[q->head] = (uint32_t)g->size;
+    q->head = (q->head + 1) % WARD_QUARANTINE_SLOTS;
+    q->count++;
+    q->bytes += g->size;
+}
+
+/* At exit: writes to blocks still waiting in the quarantine. */
+void ward_guard_at_exit(void) {
+    ward_heap_t *heap = ward_tls_heap;
+    if (heap == &ward_empty_heap) return;
+    ward_quarantine_t *q = &heap->quarantine;
+    for (uint32_t k = 0; k < q->count; k++) {
+        uint32_t i = (q->head + WARD_QUARANTINE_SLOTS - q->count + k) % WARD_QUARANTINE_SLOTS;
+        long long damage = freed_damage(q->blocks[i], q->sizes[i]);
+        if (damage >= 0) {
+            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->sizes[i],
+                         "written after it was freed", damage - (long long)REDZONE);
+            return;
+        }
+    }
+}
+
+void ward_guard_quarantine_flush(ward_heap_t *heap) {
+    ward_quarantine_t *q = &heap->quarantine;
+    while (q->count > 0) {
+        uint32_t old = (q->head + WARD_QUARANTINE_SLOTS - q->count) % WARD_QUARANTINE_SLOTS;
+        q->count--;
+        q->bytes -= q->sizes[old];
+        release_quarantined(q->blocks[old], q->sizes[old]);
+    }
+    q->bytes = 0;
+}
+
+/* ---- allocation ------------------------------------------------------------------------------ */
+
+static void *raw_alloc(ward_heap_t *heap, size_t raw) {
+    return ward_heap_malloc_inline(heap, raw);
+}
+
+void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+    if (align < WARD_ALIGNMENT) align = WARD_ALIGNMENT;
+    size_t pad = align > WARD_ALIGNMENT ? align : 0;
+    if (size > WARD_MAX_REQUEST || pad > WARD_MAX_REQUEST / 2 ||
+        size + pad > WARD_MAX_REQUEST - REDZONE - TRAILER - 1) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t raw = REDZONE + size + pad + TRAILER + 1;
+    for (int attempt = 0;; attempt++) {
+        uint8_t *block = raw_alloc(heap, raw);
+        if (block == NULL) return NULL;
+        if (heap == &ward_empty_heap) heap = ward_tls_heap;
+        guarded_t g;
+        g.seg = ward_segment_of(block);
+        if (g.seg->kind == SEGMENT_HUGE) {
+            g.page = NULL;
+            g.block = block;
+            g.size = g.seg->huge_usable;
+            atomic_store(&g.seg->huge_live, 1);
+        } else {
+            g.page = ward_page_of(g.seg, block);
+            g.block = block;
+            g.size = g.page->block_size;
+            if (live_set(g.seg, block)) {
+                report_block("heap corruption", block, g.size, "the allocator was about to hand out a live block",
+                             -1);
+                continue; /* WARD_ON_ERROR=report: leave it alone, take another */
+            }
+            if (g.page->bin != WARD_BIN_LARGE) {
+                long long damage = freed_damage(block, g.size);
+                if (damage >= 0) {
+                    report_block("write after free", block + REDZONE, g.size, "written after it was freed",
+                                 damage - (long long)REDZONE);
+                    if (attempt < 8) continue; /* leak it (still marked live) and take another */
+                }
+            }
+        }
+        uint8_t *user = (uint8_t *)ward_align_up((uintptr_t)block + REDZONE, align);
+        if (g.page == NULL || g.page->bin == WARD_BIN_LARGE) recent_free_forget(user);
+        g.uoff = (size_t)(user - block);
+        g.end = g.uoff + size;
+        if (g.page != NULL && user != block + REDZONE && g.page->bin != WARD_BIN_LARGE)
+            page_flags_set(g.page, (uint8_t)(page_flags(g.page) | PAGE_ALIGNED));
+        write_geometry(&g);
+        if (zero) memset(user, 0, size);
+        return user;
+    }
+}
+
+void ward_guard_free(void *p) {
+    if (p == NULL) return;
+    guarded_t g;
+    if (!check_live(p, &g, "invalid free", true)) return;
+    if (g.page == NULL) {
+        recent_free_note(p);
+        ward_huge_free(g.seg);
+        return;
+    }
+    fill_freed(&g);
+    ward_heap_t *heap = ward_tls_heap;
+    if (heap == &ward_empty_heap) release_raw(g.block);
+    else quarantine_push(heap, &g);
+}
+
+size_t ward_guard_usable(const void *p) {
+    if (p == NULL) return 0;
+    guarded_t g;
+    if (!check_live(p, &g, "invalid pointer", false)) return 0;
+    return g.end - g.uoff;
+}
+
+void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
+    if (p == NULL) return ward_guard_malloc(heap, size, 0, false);
+    if (size == 0) {
+        ward_guard_free(p);
+        return NULL;
+    }
+    guarded_t g;
+    if (!check_live(p, &g, "invalid realloc", false)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *q = ward_guard_malloc(heap, size, 0, false);
+    if (q == NULL) return NULL;
+    size_t old = g.end - g.uoff;
+    memcpy(q, p, old < size ? old : size);
+    ward_guard_free(p);
+    return q;
+}
+
+#endif
