@@ -58,11 +58,32 @@ void ward_guard_init(void) {
 #define LARGE_CANARY 64
 #define SEGMAP_ENTRIES ((size_t)1 << (48 - WARD_SEGMENT_SHIFT))
 
+/* Debug builds: the left redzone holds, after the free-list link word, the
+ * block's debug record (stacks of its allocation and free), then canary
+ * bytes up to the user data, which catch underflows. */
 #if WARD_GUARD >= 2
-#define REDZONE 32
+#define REDZONE 48
+#define INFO_OFFSET 8
+#define INFO_END 32
 #else
 #define REDZONE 0
+#define INFO_OFFSET 0
+#define INFO_END 8
 #endif
+
+typedef struct debug_info_s {
+    uint32_t alloc_stack;
+    uint32_t free_stack;
+    uint32_t alloc_thread;
+    uint32_t free_thread;
+    uint64_t magic;
+} debug_info_t;
+
+#define INFO_MAGIC 0x7761726469e60000ull
+
+static inline debug_info_t *block_info(uint8_t *block) {
+    return (debug_info_t *)(block + INFO_OFFSET);
+}
 
 enum { SEGMAP_NONE = 0, SEGMAP_SEGMENT = 1, SEGMAP_HUGE = 2, SEGMAP_HUGE_BODY = 3 };
 
@@ -92,7 +113,19 @@ static uint8_t segmap_get(const void *p) {
 
 /* ---- reports -------------------------------------------------------------------- */
 
-static void report_block(const char *kind, const void *addr, size_t size, const char *what, long long offset) {
+/* Stacks of a block's debug record, when it has one (debug builds, and the
+ * record not overwritten). */
+static void block_stacks(uint8_t *block, uint32_t *alloc_stack, uint32_t *free_stack) {
+    *alloc_stack = *free_stack = 0;
+    if (REDZONE == 0 || block == NULL) return;
+    debug_info_t *info = block_info(block);
+    if (info->magic != (INFO_MAGIC ^ (uintptr_t)block)) return;
+    *alloc_stack = info->alloc_stack;
+    *free_stack = info->free_stack;
+}
+
+static void report_block(const char *kind, const void *addr, uint8_t *block, size_t size, const char *what,
+                         long long offset, const char *here, const char *free_label) {
     char text[256];
     ward_buf_t b = {text, 0, sizeof text - 1};
     ward_buf_str(&b, "block of ");
@@ -107,12 +140,14 @@ static void report_block(const char *kind, const void *addr, size_t size, const 
         }
     }
     text[b.len] = 0;
-    ward_report_error(kind, addr, text);
+    uint32_t alloc_stack, free_stack;
+    block_stacks(block, &alloc_stack, &free_stack);
+    ward_report(kind, addr, text, here, alloc_stack, free_stack, free_label);
 }
 
 /* ---- live bits -------------------------------------------------------------------- */
 
-#define LIVE_BITS_OFFSET 8192 /* in slice 0, after the segment header */
+#define LIVE_BITS_OFFSET WARD_LIVE_BITS_OFFSET
 
 _Static_assert(sizeof(ward_segment_t) <= LIVE_BITS_OFFSET, "header fits below the live bits");
 
@@ -132,6 +167,11 @@ static inline bool live_clear(ward_segment_t *seg, const void *block) {
     uint64_t mask;
     _Atomic(uint64_t) *w = live_word(seg, block, &mask);
     return (atomic_fetch_and_explicit(w, ~mask, memory_order_relaxed) & mask) != 0;
+}
+
+static inline bool live_test(ward_segment_t *seg, const void *block) {
+    uint64_t mask;
+    return (atomic_load_explicit(live_word(seg, block, &mask), memory_order_relaxed) & mask) != 0;
 }
 
 /* ---- recently released big blocks ------------------------------------------------------
@@ -202,7 +242,7 @@ static void write_geometry(guarded_t *g) {
         memcpy(g->block + g->size - TRAILER, words, sizeof words);
     }
     memset(g->block + g->end, canary_byte(g->block), canary_end(g) - g->end);
-    if (REDZONE > 0) memset(g->block, canary_byte(g->block), g->uoff);
+    if (REDZONE > 0) memset(g->block + INFO_END, canary_byte(g->block), g->uoff - INFO_END);
 }
 
 /* Reads uoff/end back; false when the trailer was overwritten. */
@@ -238,7 +278,7 @@ static long long canary_damage(const guarded_t *g) {
 static size_t underflow_damage(const guarded_t *g) {
     if (REDZONE == 0) return 0;
     uint8_t c = canary_byte(g->block);
-    for (size_t i = 0; i < g->uoff; i++)
+    for (size_t i = INFO_END; i < g->uoff; i++)
         if (g->block[i] != c) return g->uoff - i;
     return 0;
 }
@@ -296,10 +336,7 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         was_live = clear ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
                          : atomic_load(&g->seg->huge_live) != 0;
     } else {
-        was_live = clear ? live_clear(g->seg, g->block) : ({
-            uint64_t mask;
-            (atomic_load_explicit(live_word(g->seg, g->block, &mask), memory_order_relaxed) & mask) != 0;
-        });
+        was_live = clear ? live_clear(g->seg, g->block) : live_test(g->seg, g->block);
     }
     if (!was_live) {
         /* Not a block start at all, or a block already freed? */
@@ -310,11 +347,13 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         }
         size_t size = g->size;
         if (read_geometry(g) && (const uint8_t *)p == g->block + g->uoff) size = g->end - g->uoff;
-        report_block(clear ? "double free" : "use after free", p, size, NULL, -1);
+        report_block(clear ? "double free" : "use after free", p, g->block, size, NULL, -1,
+                     clear ? "freed here:    " : "used here:     ", clear ? "first freed at:" : "freed at:      ");
         return false;
     }
     if (!read_geometry(g)) {
-        report_block("heap buffer overflow", p, g->size, "the block's trailer was overwritten", -1);
+        report_block("heap buffer overflow", p, g->block, g->size, "the block's trailer was overwritten", -1,
+                     "found here:    ", NULL);
         return false;
     }
     if ((const uint8_t *)p != g->block + g->uoff) {
@@ -326,7 +365,8 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
     }
     long long damage = canary_damage(g);
     if (damage >= 0) {
-        report_block("heap buffer overflow", p, g->end - g->uoff, "written past its end", damage);
+        report_block("heap buffer overflow", p, g->block, g->end - g->uoff, "written past its end", damage,
+                     "found here:    ", NULL);
         return false;
     }
     size_t under = underflow_damage(g);
@@ -337,7 +377,7 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         ward_buf_u64(&b, under);
         ward_buf_str(&b, " bytes before its start");
         what[b.len] = 0;
-        report_block("heap buffer underflow", p, g->end - g->uoff, what, -1);
+        report_block("heap buffer underflow", p, g->block, g->end - g->uoff, what, -1, "found here:    ", NULL);
         return false;
     }
     return true;
@@ -354,9 +394,9 @@ void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
 static void fill_freed(guarded_t *g) {
     if (g->page == NULL) return;
     if (g->size <= FULL_CHECK_MAX) {
-        memset(g->block, FREE_PATTERN, g->size - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
+        memset(g->block + INFO_END, FREE_PATTERN, g->size - INFO_END - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
     } else {
-        memset(g->block, FREE_PATTERN, PARTIAL_CHECK + sizeof(ward_block_t));
+        memset(g->block + INFO_END, FREE_PATTERN, PARTIAL_CHECK);
         memset(g->block + g->size - PARTIAL_CHECK, FREE_PATTERN, PARTIAL_CHECK - TRAILER);
     }
 }
@@ -364,8 +404,8 @@ static void fill_freed(guarded_t *g) {
 /* Offset of the first byte of a block handed out again that differs from
  * the free pattern (the first word holds the free-list link), or -1. */
 static long long freed_damage(const uint8_t *block, size_t size) {
-    size_t head = size <= FULL_CHECK_MAX ? size - TRAILER : PARTIAL_CHECK + sizeof(ward_block_t);
-    for (size_t i = sizeof(ward_block_t); i < head; i++)
+    size_t head = size <= FULL_CHECK_MAX ? size - TRAILER : PARTIAL_CHECK + INFO_END;
+    for (size_t i = INFO_END; i < head; i++)
         if (block[i] != FREE_PATTERN) return (long long)i;
     if (size > FULL_CHECK_MAX)
         for (size_t i = size - PARTIAL_CHECK; i < size - TRAILER; i++)
@@ -383,8 +423,8 @@ void ward_guard_check_page(ward_page_t *page) {
         uint8_t *block = start + i * page->block_size;
         long long damage = freed_damage(block, page->block_size);
         if (damage >= 0) {
-            report_block("write after free", block + REDZONE, page->block_size, "written after it was freed",
-                         damage - (long long)REDZONE);
+            report_block("write after free", block + REDZONE, block, page->block_size, "written after it was freed",
+                         damage - (long long)REDZONE, "found here:    ", NULL);
             return;
         }
     }
@@ -400,8 +440,8 @@ static void release_raw(void *block) {
 static void release_quarantined(void *block, size_t size) {
     long long damage = freed_damage(block, size);
     if (damage >= 0) {
-        report_block("write after free", (uint8_t *)block + REDZONE, size, "written after it was freed",
-                     damage - (long long)REDZONE);
+        report_block("write after free", (uint8_t *)block + REDZONE, block, size, "written after it was freed",
+                     damage - (long long)REDZONE, "found here:    ", NULL);
         return; /* WARD_ON_ERROR=report: leak it */
     }
     release_raw(block);
@@ -438,8 +478,8 @@ void ward_guard_at_exit(void) {
         uint32_t i = (q->head + WARD_QUARANTINE_SLOTS - q->count + k) % WARD_QUARANTINE_SLOTS;
         long long damage = freed_damage(q->blocks[i], q->sizes[i]);
         if (damage >= 0) {
-            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->sizes[i],
-                         "written after it was freed", damage - (long long)REDZONE);
+            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->blocks[i], q->sizes[i],
+                         "written after it was freed", damage - (long long)REDZONE, "found at exit: ", NULL);
             return;
         }
     }
@@ -487,15 +527,15 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
             g.block = block;
             g.size = g.page->block_size;
             if (live_set(g.seg, block)) {
-                report_block("heap corruption", block, g.size, "the allocator was about to hand out a live block",
-                             -1);
+                report_block("heap corruption", block, NULL, g.size, "the allocator was about to hand out a live block",
+                             -1, "found here:    ", NULL);
                 continue; /* WARD_ON_ERROR=report: leave it alone, take another */
             }
             if (g.page->bin != WARD_BIN_LARGE) {
                 long long damage = freed_damage(block, g.size);
                 if (damage >= 0) {
-                    report_block("write after free", block + REDZONE, g.size, "written after it was freed",
-                                 damage - (long long)REDZONE);
+                    report_block("write after free", block + REDZONE, block, g.size, "written after it was freed",
+                                 damage - (long long)REDZONE, "found here:    ", NULL);
                     if (attempt < 8) continue; /* leak it (still marked live) and take another */
                 }
             }
@@ -507,6 +547,14 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
         if (g.page != NULL && user != block + REDZONE && g.page->bin != WARD_BIN_LARGE)
             page_flags_set(g.page, (uint8_t)(page_flags(g.page) | PAGE_ALIGNED));
         write_geometry(&g);
+        if (REDZONE > 0) {
+            debug_info_t *info = block_info(block);
+            info->alloc_stack = ward_stack_record();
+            info->free_stack = 0;
+            info->alloc_thread = (uint32_t)os_thread_id();
+            info->free_thread = 0;
+            info->magic = INFO_MAGIC ^ (uintptr_t)block;
+        }
         if (zero) memset(user, 0, size);
         return user;
     }
@@ -520,6 +568,11 @@ void ward_guard_free(void *p) {
         recent_free_note(p);
         ward_huge_free(g.seg);
         return;
+    }
+    if (REDZONE > 0) {
+        debug_info_t *info = block_info(g.block);
+        info->free_stack = ward_stack_record();
+        info->free_thread = (uint32_t)os_thread_id();
     }
     fill_freed(&g);
     ward_heap_t *heap = ward_tls_heap;

@@ -50,6 +50,7 @@ void ward_init(void) {
     if (atomic_compare_exchange_strong(&ward_init_state, &expected, 1)) {
         init_running_here = 1;
         ward_options_init();
+        ward_stack_init(WARD_GUARD >= 2);
         ward_guard_init();
         pthread_key_create(&ward_heap_key, ward_heap_thread_done);
         pthread_atfork(fork_prepare, fork_parent, fork_child);

@@ -359,6 +359,17 @@ WARD_INTERNAL void ward_buf_size(ward_buf_t *b, uint64_t bytes); /* "12.3 MiB" *
 WARD_INTERNAL void ward_buf_pad(ward_buf_t *b, size_t column);
 WARD_INTERNAL void ward_buf_flush(ward_buf_t *b, int fd);
 WARD_INTERNAL void ward_report_error(const char *kind, const void *addr, const char *detail);
+WARD_INTERNAL void ward_report(const char *kind, const void *addr, const char *detail, const char *here,
+                               uint32_t alloc_stack, uint32_t free_stack, const char *free_label);
+
+/* stack.c */
+#define WARD_STACK_DEPTH 16
+WARD_INTERNAL void ward_stack_init(bool record);
+WARD_INTERNAL size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact);
+WARD_INTERNAL uint32_t ward_stack_record(void);
+WARD_INTERNAL size_t ward_stack_get(uint32_t id, uintptr_t *pcs, size_t max);
+WARD_INTERNAL void ward_stack_print(ward_buf_t *b, const char *label, const uintptr_t *pcs, size_t n);
+WARD_INTERNAL void ward_stack_print_id(ward_buf_t *b, const char *label, uint32_t id);
 WARD_INTERNAL void ward_message(const char *text);
 
 /* segment.c */

@@ -43,6 +43,16 @@ void os_write_all(int fd, const char *buf, size_t len);
 uint64_t os_random_seed(void);
 /* A close-on-exec duplicate of fd numbered 3 or above; -1 on failure. */
 int os_dup_fd(int fd);
+/* Maps a whole file read-only; NULL on failure. Release with os_release. */
+void *os_map_file(const char *path, size_t *size);
+/* Runs argv[0] (a path) with the given arguments and without LD_PRELOAD,
+ * and reads what it writes to stdout into out (NUL-terminated, truncated to
+ * cap - 1). Returns the bytes read, or -1. For symbolizing reports only. */
+long os_run_capture(char *const argv[], char *out, size_t cap);
+/* The running program's file (readlink of /proc/self/exe); false if unknown. */
+bool os_self_exe(char *out, size_t cap);
+/* Thread id, for reports. */
+unsigned long os_thread_id(void);
 /* Opens a file for appending reports; -1 on failure. */
 int os_open_log(const char *path);
 

@@ -74,9 +74,12 @@ void ward_message(const char *text) {
     ward_buf_flush(&b, ward_options.log_fd);
 }
 
-void ward_report_error(const char *kind, const void *addr, const char *detail) {
-    char line[512];
-    ward_buf_t b = {line, 0, sizeof line};
+/* One report: the error line, the stack where it was found, and the stacks
+ * of the block's allocation and free when the mode recorded them. */
+void ward_report(const char *kind, const void *addr, const char *detail, const char *here,
+                 uint32_t alloc_stack, uint32_t free_stack, const char *free_label) {
+    char text[16384];
+    ward_buf_t b = {text, 0, sizeof text};
     ward_buf_str(&b, "ward: error: ");
     ward_buf_str(&b, kind);
     ward_buf_str(&b, " of ");
@@ -87,6 +90,15 @@ void ward_report_error(const char *kind, const void *addr, const char *detail) {
         ward_buf_str(&b, ")");
     }
     ward_buf_str(&b, "\n");
+    uintptr_t pcs[WARD_STACK_DEPTH];
+    size_t n = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true);
+    ward_stack_print(&b, here != NULL ? here : "found here:    ", pcs, n);
+    if (free_stack != 0) ward_stack_print_id(&b, free_label != NULL ? free_label : "freed at:      ", free_stack);
+    if (alloc_stack != 0) ward_stack_print_id(&b, "allocated at:  ", alloc_stack);
     ward_buf_flush(&b, ward_options.log_fd);
     if (ward_options.abort_on_error) abort();
+}
+
+void ward_report_error(const char *kind, const void *addr, const char *detail) {
+    ward_report(kind, addr, detail, NULL, 0, 0, NULL);
 }

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,4 +171,84 @@ int os_open_log(const char *path) {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     errno = saved;
     return fd;
+}
+
+void *os_map_file(const char *path, size_t *size) {
+    int saved = errno;
+    void *result = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && st.st_size > 0) {
+            void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p != MAP_FAILED) {
+                result = p;
+                *size = (size_t)st.st_size;
+            }
+        }
+        close(fd);
+    }
+    errno = saved;
+    return result;
+}
+
+extern char **environ;
+
+long os_run_capture(char *const argv[], char *out, size_t cap) {
+    int saved = errno;
+    long total = -1;
+    int fds[2];
+    if (cap == 0 || pipe2(fds, O_CLOEXEC) != 0) goto done;
+    /* The child's environment: ours without LD_PRELOAD (built on the stack). */
+    char *env[256];
+    size_t n = 0;
+    for (char **e = environ; e != NULL && *e != NULL && n < 255; e++)
+        if (strncmp(*e, "LD_PRELOAD=", 11) != 0) env[n++] = *e;
+    env[n] = NULL;
+    /* A raw clone rather than fork(): no atfork handlers (ward's own would
+     * take locks a report may be made under), and the child only execs. */
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        goto done;
+    }
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 2);
+        execve(argv[0], argv, env);
+        _exit(127);
+    }
+    close(fds[1]);
+    total = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], out + total, cap - 1 - (size_t)total);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        total += r;
+        if ((size_t)total == cap - 1) break;
+    }
+    out[total] = 0;
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) total = -1;
+done:
+    errno = saved;
+    return total;
+}
+
+unsigned long os_thread_id(void) {
+    return (unsigned long)syscall(SYS_gettid);
+}
+
+bool os_self_exe(char *out, size_t cap) {
+    int saved = errno;
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    errno = saved;
+    if (n <= 0) return false;
+    out[n] = 0;
+    return true;
 }

@@ -1,0 +1,407 @@
+/* Call stacks for reports: capture, a depot that stores each distinct stack
+ * once, and symbolization when a report is printed.
+ *
+ * Capture: by default ward follows frame pointers, checking every step (the
+ * next frame is above this one, and each return address lies in the code of
+ * a loaded object), so a stack through code built without frame pointers
+ * ends early rather than listing garbage; frame #0, the caller of malloc or
+ * free, is always exact. WARD_UNWIND=full walks the DWARF unwind tables
+ * instead (exact through any code, several times slower).
+ *
+ * Depot: stacks are hashed into an open-addressed table of ids; entries are
+ * never removed, so an id stays valid for the life of the process. Memory
+ * comes from the os layer, reserved once and touched as it fills.
+ *
+ * Symbolization (only when printing): function names come from the ELF
+ * symbol tables of the object holding each address (.symtab when the file
+ * has one, so no -rdynamic is needed; .dynsym otherwise); file:line from
+ * addr2line when it is installed (binutils), run on the object file without
+ * ward preloaded. Nothing here calls malloc.
+ */
+#include "internal.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stdlib.h>
+#include <unwind.h>
+
+/* The DWARF unwinder lives in libgcc_s: the guard builds link it, the fast
+ * build finds it only if the program loaded it (weak references). */
+#pragma weak _Unwind_Backtrace
+#pragma weak _Unwind_GetIP
+
+#define DEPOT_BITS 20
+#define DEPOT_SLOTS ((size_t)1 << DEPOT_BITS)
+#define DEPOT_ENTRIES (DEPOT_SLOTS / 2)
+
+typedef struct depot_entry_s {
+    uint32_t hash;
+    uint32_t depth;
+    uintptr_t pc[WARD_STACK_DEPTH];
+} depot_entry_t;
+
+static _Atomic(uint32_t) *depot_slots;     /* entry index + 1, 0: empty */
+static depot_entry_t *depot_entries;
+static _Atomic(uint32_t) depot_used;
+static bool unwind_full;
+
+/* ---- code ranges of loaded objects ---------------------------------------------- */
+
+#define MAX_RANGES 512
+typedef struct code_range_s {
+    uintptr_t lo, hi;
+} code_range_t;
+
+static code_range_t ranges[MAX_RANGES];
+static code_range_t self_range; /* ward's own code, when ward is a shared object */
+static _Atomic(unsigned) range_count;
+static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int collect_ranges(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    unsigned *n = arg;
+    for (unsigned i = 0; i < info->dlpi_phnum && *n < MAX_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        ranges[*n].lo = info->dlpi_addr + ph->p_vaddr;
+        ranges[*n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        (*n)++;
+    }
+    return 0;
+}
+
+static void ranges_refresh(void) {
+    pthread_mutex_lock(&range_lock);
+    unsigned n = 0;
+    atomic_store_explicit(&range_count, 0, memory_order_release);
+    dl_iterate_phdr(collect_ranges, &n);
+    atomic_store_explicit(&range_count, n, memory_order_release);
+    pthread_mutex_unlock(&range_lock);
+}
+
+static bool in_code(uintptr_t pc) {
+    unsigned n = atomic_load_explicit(&range_count, memory_order_acquire);
+    for (unsigned i = 0; i < n; i++)
+        if (pc >= ranges[i].lo && pc < ranges[i].hi) return true;
+    return false;
+}
+
+static bool is_code(uintptr_t pc) {
+    if (in_code(pc)) return true;
+    /* Maybe a library loaded since: look again (rare). */
+    ranges_refresh();
+    return in_code(pc);
+}
+
+/* ---- capture ------------------------------------------------------------------------- */
+
+typedef struct unwind_state_s {
+    uintptr_t *pcs;
+    size_t n, max, skip;
+} unwind_state_t;
+
+static _Unwind_Reason_Code unwind_step(struct _Unwind_Context *ctx, void *arg) {
+    unwind_state_t *st = arg;
+    uintptr_t pc = (uintptr_t)_Unwind_GetIP(ctx);
+    if (pc == 0) return _URC_END_OF_STACK;
+    if (st->skip > 0) {
+        st->skip--;
+        return _URC_NO_REASON;
+    }
+    st->pcs[st->n++] = pc;
+    return st->n == st->max ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+static inline bool in_self(uintptr_t pc) {
+    return pc >= self_range.lo && pc < self_range.hi;
+}
+
+/* Fills pcs with the return addresses of the program's frames, starting at
+ * the caller of ward's entry point (leading frames inside libward are left
+ * out; ward is built with frame pointers, so its own frames always chain). */
+__attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact) {
+    if ((exact || unwind_full) && _Unwind_Backtrace != NULL && _Unwind_GetIP != NULL) {
+        uintptr_t all[WARD_STACK_DEPTH + 24];
+        unwind_state_t st = {all, 0, WARD_STACK_DEPTH + 24, 0};
+        _Unwind_Backtrace(unwind_step, &st);
+        size_t first = 0;
+        while (first < st.n && in_self(all[first])) first++;
+        size_t n = st.n - first < max ? st.n - first : max;
+        memcpy(pcs, all + first, n * sizeof pcs[0]);
+        return n;
+    }
+    size_t n = 0;
+    bool leading = true;
+    uintptr_t *fp = __builtin_frame_address(0);
+    while (n < max && fp != NULL) {
+        uintptr_t *next = (uintptr_t *)fp[0];
+        uintptr_t ret = fp[1];
+        if (ret == 0 || !is_code(ret)) break;
+        if (!(leading && in_self(ret))) {
+            leading = false;
+            pcs[n++] = ret;
+        }
+        if (next <= fp || (uintptr_t)next - (uintptr_t)fp > ((uintptr_t)1 << 24) || ((uintptr_t)next & 7)) break;
+        fp = next;
+    }
+    return n;
+}
+
+static inline uint32_t hash_pcs(const uintptr_t *pcs, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (size_t i = 0; i < n; i++) {
+        h ^= pcs[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+    }
+    return (uint32_t)h | 1;
+}
+
+uint32_t ward_stack_record(void) {
+    if (depot_slots == NULL) return 0;
+    uintptr_t pcs[WARD_STACK_DEPTH];
+    size_t n = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, false);
+    if (n == 0) return 0;
+    uint32_t h = hash_pcs(pcs, n);
+    for (size_t probe = 0; probe < DEPOT_SLOTS; probe++) {
+        size_t slot = (h + probe) & (DEPOT_SLOTS - 1);
+        uint32_t v = atomic_load_explicit(&depot_slots[slot], memory_order_acquire);
+        if (v == 0) {
+            uint32_t idx = atomic_fetch_add_explicit(&depot_used, 1, memory_order_relaxed);
+            if (idx >= DEPOT_ENTRIES) return 0; /* full: no stack for this one */
+            depot_entry_t *e = &depot_entries[idx];
+            e->hash = h;
+            e->depth = (uint32_t)n;
+            memcpy(e->pc, pcs, n * sizeof pcs[0]);
+            uint32_t expect = 0;
+            if (atomic_compare_exchange_strong_explicit(&depot_slots[slot], &expect, idx + 1, memory_order_release,
+                                                        memory_order_acquire))
+                return idx + 1;
+            v = expect; /* lost the race: compare with the winner (our entry is wasted) */
+        }
+        const depot_entry_t *e = &depot_entries[v - 1];
+        if (e->hash == h && e->depth == n && memcmp(e->pc, pcs, n * sizeof pcs[0]) == 0) return v;
+    }
+    return 0;
+}
+
+size_t ward_stack_get(uint32_t id, uintptr_t *pcs, size_t max) {
+    if (id == 0 || depot_entries == NULL || id > atomic_load_explicit(&depot_used, memory_order_acquire) ||
+        id > DEPOT_ENTRIES)
+        return 0;
+    const depot_entry_t *e = &depot_entries[id - 1];
+    size_t n = e->depth < max ? e->depth : max;
+    memcpy(pcs, e->pc, n * sizeof pcs[0]);
+    return n;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    uintptr_t me = (uintptr_t)arg;
+    for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (me < lo || me >= hi) continue;
+        /* Linked into the program itself: ward's frames cannot be told
+         * from the program's by address, so none are left out. */
+        if (info->dlpi_name != NULL && info->dlpi_name[0] != 0) {
+            self_range.lo = lo;
+            self_range.hi = hi;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+void ward_stack_init(bool record) {
+    const char *u = getenv("WARD_UNWIND");
+    unwind_full = u != NULL && strcmp(u, "full") == 0;
+    ranges_refresh();
+    dl_iterate_phdr(find_self, (void *)(uintptr_t)&ward_stack_capture_user);
+    if (!record) return;
+    depot_slots = os_reserve(DEPOT_SLOTS * sizeof *depot_slots, os_page_size());
+    depot_entries = os_reserve(DEPOT_ENTRIES * sizeof *depot_entries, os_page_size());
+    if (depot_slots == NULL || depot_entries == NULL) depot_slots = NULL;
+}
+
+/* ---- symbolization -------------------------------------------------------------------------- */
+
+typedef struct object_s {
+    uintptr_t base;
+    const char *path;
+    bool found;
+} object_t;
+
+typedef struct find_object_s {
+    uintptr_t pc;
+    object_t *out;
+} find_object_t;
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    find_object_t *f = arg;
+    for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD) continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (f->pc >= lo && f->pc < lo + ph->p_memsz) {
+            f->out->base = info->dlpi_addr;
+            f->out->path = info->dlpi_name != NULL && info->dlpi_name[0] ? info->dlpi_name : NULL;
+            f->out->found = true;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The function containing `offset` in an ELF file: .symtab first, else
+ * .dynsym. Writes its name (and "+0xoff" with `with_offset`) into b; false
+ * when nothing matched. */
+static bool elf_function(const char *path, uintptr_t offset, ward_buf_t *b, bool with_offset) {
+    size_t size = 0;
+    const uint8_t *file = os_map_file(path, &size);
+    if (file == NULL) return false;
+    bool found = false;
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)file;
+    if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_shoff == 0 ||
+        eh->e_shoff + (size_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
+        goto out;
+    const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(file + eh->e_shoff);
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        unsigned want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+        for (unsigned i = 0; i < eh->e_shnum && !found; i++) {
+            if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum) continue;
+            const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
+            if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size) continue;
+            const ElfW(Sym) *sym = (const ElfW(Sym) *)(file + sh[i].sh_offset);
+            size_t count = sh[i].sh_size / sizeof *sym;
+            const ElfW(Sym) *best = NULL;
+            for (size_t k = 0; k < count; k++) {
+                if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value == 0) continue;
+                if (offset < sym[k].st_value) continue;
+                if (offset < sym[k].st_value + (sym[k].st_size ? sym[k].st_size : 1) &&
+                    (best == NULL || sym[k].st_value > best->st_value))
+                    best = &sym[k];
+            }
+            if (best != NULL && best->st_name < strs->sh_size) {
+                ward_buf_str(b, (const char *)file + strs->sh_offset + best->st_name);
+                if (with_offset && offset > best->st_value) {
+                    ward_buf_str(b, "+");
+                    ward_buf_hex(b, offset - best->st_value);
+                }
+                found = true;
+            }
+        }
+    }
+out:
+    os_release((void *)file, size);
+    return found;
+}
+
+static const char *addr2line_path(void) {
+    static const char *const candidates[] = {"/usr/bin/addr2line", "/bin/addr2line", "/usr/local/bin/addr2line"};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        size_t size;
+        void *p = os_map_file(candidates[i], &size);
+        if (p != NULL) {
+            os_release(p, size);
+            return candidates[i];
+        }
+    }
+    return NULL;
+}
+
+/* " file.c:88" for an address, from addr2line; nothing when unknown. */
+static void source_line(const char *path, uintptr_t offset, ward_buf_t *b) {
+    static int have = -1;
+    static const char *tool;
+    if (have < 0) {
+        const char *s = getenv("WARD_SYMBOLIZE");
+        tool = s != NULL && strcmp(s, "0") == 0 ? NULL : addr2line_path();
+        have = tool != NULL;
+    }
+    if (!have) return;
+    char addr[32];
+    ward_buf_t ab = {addr, 0, sizeof addr - 1};
+    ward_buf_hex(&ab, offset);
+    addr[ab.len] = 0;
+    char *argv[] = {(char *)tool, (char *)"-e", (char *)path, addr, NULL};
+    char out[512];
+    if (os_run_capture(argv, out, sizeof out) <= 0) return;
+    char *nl = strchr(out, '\n');
+    if (nl) *nl = 0;
+    char *disc = strstr(out, " (discriminator");
+    if (disc) *disc = 0;
+    if (out[0] == '?' || out[0] == 0) return;
+    /* Keep the last two path components: enough to find the file. */
+    const char *shown = out;
+    const char *slash = strrchr(out, '/');
+    if (slash != NULL) {
+        const char *prev = slash;
+        while (prev > out && prev[-1] != '/') prev--;
+        shown = prev > out ? prev : out;
+        if (prev > out) shown = prev;
+    }
+    ward_buf_str(b, " ");
+    ward_buf_str(b, shown);
+}
+
+static void format_frame(ward_buf_t *b, size_t index, uintptr_t pc) {
+    ward_buf_str(b, "#");
+    ward_buf_u64(b, index);
+    ward_buf_str(b, " ");
+    ward_buf_hex(b, pc);
+    object_t obj = {0, NULL, false};
+    find_object_t f = {pc - 1, &obj}; /* pc - 1: inside the call, not after it */
+    dl_iterate_phdr(find_object, &f);
+    if (!obj.found) return;
+    char exe[512];
+    bool main_program = obj.path == NULL;
+    if (main_program) {
+        /* The program itself: its real path (addr2line runs as another
+         * process, for which /proc/self/exe would be addr2line). */
+        if (!os_self_exe(exe, sizeof exe)) return;
+        obj.path = exe;
+    }
+    ward_buf_str(b, " in ");
+    char line[512];
+    ward_buf_t lb = {line, 0, sizeof line - 1};
+    source_line(obj.path, pc - 1 - obj.base, &lb);
+    line[lb.len] = 0;
+    /* With a source line the function's name is enough; without one its
+     * offset tells where in it. */
+    if (!elf_function(obj.path, pc - 1 - obj.base, b, lb.len == 0)) ward_buf_str(b, "??");
+    ward_buf_str(b, line);
+    const char *name = strrchr(obj.path, '/');
+    if (!main_program) {
+        ward_buf_str(b, " (");
+        ward_buf_str(b, name ? name + 1 : obj.path);
+        ward_buf_str(b, ")");
+    }
+}
+
+void ward_stack_print(ward_buf_t *b, const char *label, const uintptr_t *pcs, size_t n) {
+    ward_buf_str(b, "  ");
+    ward_buf_str(b, label);
+    if (n == 0) {
+        ward_buf_str(b, " (no stack recorded)\n");
+        return;
+    }
+    size_t indent = b->len;
+    size_t line_start = indent;
+    while (line_start > 0 && b->data[line_start - 1] != '\n') line_start--;
+    indent -= line_start;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) ward_buf_pad(b, indent + 1);
+        else ward_buf_str(b, " ");
+        format_frame(b, i, pcs[i]);
+        ward_buf_str(b, "\n");
+    }
+}
+
+void ward_stack_print_id(ward_buf_t *b, const char *label, uint32_t id) {
+    uintptr_t pcs[WARD_STACK_DEPTH];
+    size_t n = ward_stack_get(id, pcs, WARD_STACK_DEPTH);
+    ward_stack_print(b, label, pcs, n);
+}
