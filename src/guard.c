@@ -383,6 +383,44 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
     return true;
 }
 
+/* ---- live huge blocks, for the leak report --------------------------------------------------- */
+
+#define HUGE_TABLE ((size_t)1 << 16)
+static _Atomic(uintptr_t) huge_table[HUGE_TABLE];
+
+static void huge_track(ward_segment_t *seg, bool live) {
+    size_t h = ((uintptr_t)seg >> WARD_SEGMENT_SHIFT) * 0x9e3779b97f4a7c15ull >> 48;
+    for (size_t probe = 0; probe < HUGE_TABLE; probe++) {
+        _Atomic(uintptr_t) *slot = &huge_table[(h + probe) & (HUGE_TABLE - 1)];
+        uintptr_t expect = live ? 0 : (uintptr_t)seg;
+        if (atomic_compare_exchange_strong(slot, &expect, live ? (uintptr_t)seg : 0)) return;
+        if (!live && expect == 0) return; /* not tracked (the table was full) */
+    }
+}
+
+void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg) {
+    for (size_t i = 0; i < HUGE_TABLE; i++) {
+        ward_segment_t *seg = (ward_segment_t *)atomic_load(&huge_table[i]);
+        if (seg == NULL || !atomic_load(&seg->huge_live)) continue;
+        uint32_t alloc_stack = 0, free_stack;
+        block_stacks(seg->huge_user, &alloc_stack, &free_stack);
+        add(arg, (uintptr_t)seg->huge_user + seg->huge_guard_uoff, (uintptr_t)seg->huge_user + seg->huge_guard_end,
+            alloc_stack);
+    }
+}
+
+bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *block, size_t *uoff, size_t *end,
+                           uint32_t *stack) {
+    if (!live_test(seg, block)) return false;
+    guarded_t g = {seg, page, block, page->block_size, 0, 0};
+    if (!read_geometry(&g)) return false;
+    uint32_t free_stack;
+    block_stacks(block, stack, &free_stack);
+    *uoff = g.uoff;
+    *end = g.end;
+    return true;
+}
+
 /* ---- fresh and freed memory ----------------------------------------------------------- */
 
 void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
@@ -522,6 +560,7 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
             g.block = block;
             g.size = g.seg->huge_usable;
             atomic_store(&g.seg->huge_live, 1);
+            huge_track(g.seg, true);
         } else {
             g.page = ward_page_of(g.seg, block);
             g.block = block;
@@ -566,6 +605,7 @@ void ward_guard_free(void *p) {
     if (!check_live(p, &g, "invalid free", true)) return;
     if (g.page == NULL) {
         recent_free_note(p);
+        huge_track(g.seg, false);
         ward_huge_free(g.seg);
         return;
     }

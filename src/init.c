@@ -69,6 +69,7 @@ __attribute__((constructor)) static void ward_constructor(void) {
 __attribute__((destructor)) static void ward_destructor(void) {
 #if WARD_GUARD
     ward_guard_at_exit();
+    ward_leak_report();
 #endif
     if (ward_options.stats) ward_stats_at_exit();
 }

@@ -45,6 +45,14 @@
 #define WARD_GUARD 0
 #endif
 
+#if WARD_GUARD >= 2
+#define WARD_MODE_NAME "debug"
+#elif WARD_GUARD == 1
+#define WARD_MODE_NAME "hardened"
+#else
+#define WARD_MODE_NAME "fast"
+#endif
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define WARD_INTERNAL __attribute__((visibility("hidden")))
@@ -226,6 +234,8 @@ typedef struct ward_options_s {
     bool stats;                 /* count every allocation; print a summary at exit */
     bool verbose;
     bool abort_on_error;
+    bool leaks;                 /* leak report at exit (guard builds) */
+    uint64_t sample;            /* WARD_SAMPLE: one allocation in this many gets a guard slot; 0 off */
     int log_fd;
 } ward_options_t;
 
@@ -387,6 +397,7 @@ WARD_INTERNAL void ward_segments_release_cached(void);
 WARD_INTERNAL void ward_segment_lock_all(void);
 WARD_INTERNAL void ward_segment_unlock_all(bool child);
 WARD_INTERNAL void ward_segment_adopt(ward_heap_t *heap, ward_segment_t *seg);
+WARD_INTERNAL void ward_segments_visit(void (*visit)(ward_segment_t *seg, void *arg), void *arg);
 
 /* page.c */
 WARD_INTERNAL void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t flags);
@@ -444,7 +455,12 @@ WARD_INTERNAL void ward_guard_quarantine_flush(ward_heap_t *heap);
 WARD_INTERNAL void ward_guard_fresh_blocks(uint8_t *first, size_t bytes);
 WARD_INTERNAL void ward_guard_check_page(ward_page_t *page);
 WARD_INTERNAL void ward_guard_at_exit(void);
+WARD_INTERNAL void ward_leak_report(void);
 WARD_INTERNAL void ward_segmap_set(const void *addr, size_t size, uint8_t kind);
+WARD_INTERNAL bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *block, size_t *uoff,
+                                         size_t *end, uint32_t *stack);
+WARD_INTERNAL void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack),
+                                         void *arg);
 #endif
 
 /* The next block of a page's free list; guard builds check that it lies in

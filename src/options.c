@@ -16,6 +16,7 @@ ward_options_t ward_options = {
     .stats = false,
     .verbose = false,
     .abort_on_error = true,
+    .leaks = WARD_GUARD >= 2,
     .log_fd = 2,
 };
 
@@ -53,6 +54,7 @@ void ward_options_init(void) {
     if (parse_u64(getenv("WARD_HUGE_CACHE_MB"), &v) && v < ((uint64_t)1 << 40))
         ward_options.huge_cache_bytes = (size_t)v << 20;
     parse_bool(getenv("WARD_STATS"), &ward_options.stats);
+    parse_bool(getenv("WARD_LEAKS"), &ward_options.leaks);
     parse_bool(getenv("WARD_VERBOSE"), &ward_options.verbose);
     const char *on_error = getenv("WARD_ON_ERROR");
     if (on_error != NULL && !strcmp(on_error, "report")) ward_options.abort_on_error = false;
@@ -72,7 +74,7 @@ void ward_options_init(void) {
 void ward_options_print(int fd) {
     char text[1024];
     ward_buf_t b = {text, 0, sizeof text};
-    ward_buf_str(&b, "ward: version " WARD_VERSION_STRING ", mode fast\n");
+    ward_buf_str(&b, "ward: version " WARD_VERSION_STRING ", mode " WARD_MODE_NAME "\n");
     ward_buf_str(&b, "ward: WARD_PURGE_DELAY_MS=");
     ward_buf_u64(&b, ward_options.purge_delay_ms);
     ward_buf_str(&b, "\nward: WARD_HUGE_UNMAP_MB=");
@@ -83,6 +85,8 @@ void ward_options_print(int fd) {
     ward_buf_str(&b, ward_options.stats ? "1" : "0");
     ward_buf_str(&b, "\nward: WARD_ON_ERROR=");
     ward_buf_str(&b, ward_options.abort_on_error ? "abort" : "report");
+    ward_buf_str(&b, "\nward: WARD_LEAKS=");
+    ward_buf_str(&b, ward_options.leaks ? "1" : "0");
     ward_buf_str(&b, "\nward: WARD_LOG=");
     ward_buf_str(&b, ward_options.log_fd == 2 ? "(stderr)" : "(file)");
     ward_buf_str(&b, "\n");

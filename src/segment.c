@@ -193,6 +193,23 @@ void ward_segment_release(ward_segment_t *seg) {
     purge_due_lower(&regions_purge_due, now + ward_options.purge_delay_ms);
 }
 
+/* Calls visit on every segment in use (for the leak report at exit). */
+void ward_segments_visit(void (*visit)(ward_segment_t *seg, void *arg), void *arg) {
+    pthread_mutex_lock(&region_lock);
+    for (size_t i = 0; i < region_count; i++) {
+        region_t *r = &regions[i];
+        if (r->base == NULL) continue;
+        uint64_t used = r->used;
+        while (used) {
+            unsigned j = (unsigned)__builtin_ctzll(used);
+            used &= used - 1;
+            ward_segment_t *seg = (ward_segment_t *)(r->base + (size_t)j * WARD_SEGMENT_SIZE);
+            if (seg->magic == WARD_SEGMENT_MAGIC) visit(seg, arg);
+        }
+    }
+    pthread_mutex_unlock(&region_lock);
+}
+
 bool ward_regions_purge(uint64_t now, bool force) {
     uint64_t due = atomic_load_explicit(&regions_purge_due, memory_order_relaxed);
     if (!force && (due == 0 || now < due)) return false;

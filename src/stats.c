@@ -67,7 +67,7 @@ WARD_API void ward_stats_print(int fd) {
     ward_stats_get(&s);
     ward_buf_str(&b, "ward: statistics of process ");
     ward_buf_u64(&b, (uint64_t)getpid());
-    ward_buf_str(&b, " (ward " WARD_VERSION_STRING ", mode fast)\n");
+    ward_buf_str(&b, " (ward " WARD_VERSION_STRING ", mode " WARD_MODE_NAME ")\n");
     const char *granularity = ward_options.stats ? "(blocks)" : "(pages; WARD_STATS=1 counts blocks)";
     line_size(&b, "in use now", s.in_use, granularity);
     line_size(&b, "in use at peak", s.peak_in_use, granularity);
