@@ -541,6 +541,14 @@ static void *raw_alloc(ward_heap_t *heap, size_t raw) {
 }
 
 void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+    if (unlikely(ward_options.sample != 0) && size <= 4096 && align <= WARD_ALIGNMENT &&
+        heap != &ward_empty_heap && --heap->sample_countdown <= 0) {
+        uint64_t r = heap->random ^ (heap->random << 13);
+        heap->random = r ^ (r >> 7) ^ (r << 17);
+        heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+        void *p = ward_sample_alloc(size, zero);
+        if (p != NULL) return p;
+    }
     if (align < WARD_ALIGNMENT) align = WARD_ALIGNMENT;
     size_t pad = align > WARD_ALIGNMENT ? align : 0;
     if (size > WARD_MAX_REQUEST || pad > WARD_MAX_REQUEST / 2 ||
@@ -601,6 +609,10 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
 
 void ward_guard_free(void *p) {
     if (p == NULL) return;
+    if (ward_sample_owns(p)) {
+        ward_sample_free(p);
+        return;
+    }
     guarded_t g;
     if (!check_live(p, &g, "invalid free", true)) return;
     if (g.page == NULL) {
@@ -622,6 +634,7 @@ void ward_guard_free(void *p) {
 
 size_t ward_guard_usable(const void *p) {
     if (p == NULL) return 0;
+    if (ward_sample_owns(p)) return ward_sample_usable(p);
     guarded_t g;
     if (!check_live(p, &g, "invalid pointer", false)) return 0;
     return g.end - g.uoff;
@@ -634,13 +647,22 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
         return NULL;
     }
     guarded_t g;
-    if (!check_live(p, &g, "invalid realloc", false)) {
+    size_t old;
+    if (ward_sample_owns(p)) {
+        old = ward_sample_usable(p);
+        if (old == 0) {
+            ward_report_error("invalid realloc", p, "a sampled block, freed already");
+            errno = EINVAL;
+            return NULL;
+        }
+    } else if (!check_live(p, &g, "invalid realloc", false)) {
         errno = EINVAL;
         return NULL;
+    } else {
+        old = g.end - g.uoff;
     }
     void *q = ward_guard_malloc(heap, size, 0, false);
     if (q == NULL) return NULL;
-    size_t old = g.end - g.uoff;
     memcpy(q, p, old < size ? old : size);
     ward_guard_free(p);
     return q;

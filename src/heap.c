@@ -389,6 +389,25 @@ static void heap_tick(ward_heap_t *heap) {
     ward_purge_global(now, false);
 }
 
+/* Blocks on a page's free list: what the fast path hands out before the
+ * slow path runs again (counted only when sampling). */
+static WARD_NOINLINE int64_t page_free_count(const ward_page_t *page) {
+    int64_t n = 0;
+    for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) n++;
+    return n;
+}
+
+/* One allocation in about ward_options.sample goes to a guarded slot. The
+ * countdown is lowered here for the blocks the fast path hands out between
+ * two slow paths, so the fast path does no counting. */
+static WARD_NOINLINE void *heap_maybe_sample(ward_heap_t *heap, size_t size, bool zero) {
+    if (--heap->sample_countdown > 0) return NULL;
+    uint64_t r = heap->random ^ (heap->random << 13);
+    heap->random = r ^ (r >> 7) ^ (r << 17);
+    heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+    return ward_sample_alloc(size, zero);
+}
+
 /* ---- allocation ----------------------------------------------------------------------------- */
 
 static void *heap_malloc_large(ward_heap_t *heap, size_t size, size_t align, bool zero) {
@@ -426,11 +445,20 @@ void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
     ward_page_t *page = heap->bins[bin].first;
     if (page == NULL || page->free == NULL) {
         heap_tick(heap);
+        if (unlikely(ward_options.sample != 0) && !WARD_GUARD) {
+            void *p = heap_maybe_sample(heap, size, zero);
+            if (p != NULL) return p;
+        }
         page = heap_find_page(heap, bin);
         if (page == NULL) {
             errno = ENOMEM;
             return NULL;
         }
+        /* The fast path will hand out the rest of this free list. */
+        if (unlikely(ward_options.sample != 0)) heap->sample_countdown -= page_free_count(page);
+    } else if (unlikely(ward_options.sample != 0) && !WARD_GUARD) {
+        void *p = heap_maybe_sample(heap, size, zero);
+        if (p != NULL) return p;
     }
     ward_block_t *block = page->free;
     page->free = ward_page_pop_next(page, block);
@@ -481,6 +509,10 @@ void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool
 static void free_block(void *p, bool chunk) {
     if (p == NULL) return;
     ward_segment_t *seg = ward_segment_of(p);
+    if (unlikely(ward_sample_owns(p))) {
+        ward_sample_free(p);
+        return;
+    }
     if ((uintptr_t)p == (uintptr_t)seg) {
         ward_segment_t *huge = ward_huge_header_of_aligned(p);
         if (huge == NULL) {
@@ -566,6 +598,7 @@ void ward_chunk_free(void *chunk) {
 /* Whether p is the start of a live block that free and realloc accept. */
 bool ward_block_is_malloc(const void *p) {
     ward_segment_t *seg = ward_segment_of(p);
+    if (ward_sample_owns(p)) return ward_sample_usable(p) != 0;
     if ((uintptr_t)p == (uintptr_t)seg) return ward_huge_header_of_aligned(p) != NULL;
     if (seg->kind == SEGMENT_HUGE) return (const uint8_t *)p == seg->huge_user && !seg->huge_owned;
     return !(page_flags(ward_page_of(seg, p)) & (PAGE_INVALID | PAGE_OWNED));
@@ -574,6 +607,7 @@ bool ward_block_is_malloc(const void *p) {
 size_t ward_block_usable(const void *p) {
     if (p == NULL) return 0;
     ward_segment_t *seg = ward_segment_of(p);
+    if (ward_sample_owns(p)) return ward_sample_usable(p);
     if ((uintptr_t)p == (uintptr_t)seg) {
         ward_segment_t *huge = ward_huge_header_of_aligned(p);
         return huge ? huge->huge_usable : 0;
@@ -673,6 +707,7 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->is_thread_heap = thread_heap;
     heap->huge_list = NULL;
     heap->random = os_random_seed() | 1;
+    heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
 }
 
 ward_heap_t *ward_heap_for_thread(void) {

@@ -128,7 +128,7 @@ typedef struct ward_page_s {
 
 _Static_assert(sizeof(ward_page_t) == 64, "page descriptors are one cache line");
 
-enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2 };
+enum { SEGMENT_NORMAL = 1, SEGMENT_HUGE = 2, SEGMENT_SAMPLE = 3 };
 #define WARD_SEGMENT_MAGIC 0x77617264u /* "ward" */
 
 struct ward_heap_s;
@@ -218,6 +218,7 @@ struct ward_heap_s {
     ward_segment_t *huge_list;
     ward_heap_counters_t counters;
     uint64_t random;                          /* guard builds: carving order */
+    int64_t sample_countdown;                 /* WARD_SAMPLE: allocations until the next sample */
 #if WARD_GUARD
     ward_quarantine_t quarantine;
 #endif
@@ -372,9 +373,16 @@ WARD_INTERNAL void ward_report_error(const char *kind, const void *addr, const c
 WARD_INTERNAL void ward_report(const char *kind, const void *addr, const char *detail, const char *here,
                                uint32_t alloc_stack, uint32_t free_stack, const char *free_label);
 
+/* sample.c */
+WARD_INTERNAL void *ward_sample_alloc(size_t size, bool zero);
+WARD_INTERNAL void ward_sample_free(void *p);
+WARD_INTERNAL bool ward_sample_owns(const void *p);
+WARD_INTERNAL size_t ward_sample_usable(const void *p);
+
 /* stack.c */
 #define WARD_STACK_DEPTH 16
 WARD_INTERNAL void ward_stack_init(bool record);
+WARD_INTERNAL void ward_stack_load_unwinder(void);
 WARD_INTERNAL size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact);
 WARD_INTERNAL uint32_t ward_stack_record(void);
 WARD_INTERNAL size_t ward_stack_get(uint32_t id, uintptr_t *pcs, size_t max);

@@ -55,6 +55,7 @@ void ward_options_init(void) {
         ward_options.huge_cache_bytes = (size_t)v << 20;
     parse_bool(getenv("WARD_STATS"), &ward_options.stats);
     parse_bool(getenv("WARD_LEAKS"), &ward_options.leaks);
+    if (parse_u64(getenv("WARD_SAMPLE"), &v)) ward_options.sample = v;
     parse_bool(getenv("WARD_VERBOSE"), &ward_options.verbose);
     const char *on_error = getenv("WARD_ON_ERROR");
     if (on_error != NULL && !strcmp(on_error, "report")) ward_options.abort_on_error = false;
@@ -85,6 +86,8 @@ void ward_options_print(int fd) {
     ward_buf_str(&b, ward_options.stats ? "1" : "0");
     ward_buf_str(&b, "\nward: WARD_ON_ERROR=");
     ward_buf_str(&b, ward_options.abort_on_error ? "abort" : "report");
+    ward_buf_str(&b, "\nward: WARD_SAMPLE=");
+    ward_buf_u64(&b, ward_options.sample);
     ward_buf_str(&b, "\nward: WARD_LEAKS=");
     ward_buf_str(&b, ward_options.leaks ? "1" : "0");
     ward_buf_str(&b, "\nward: WARD_LOG=");

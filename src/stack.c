@@ -25,10 +25,31 @@
 #include <stdlib.h>
 #include <unwind.h>
 
-/* The DWARF unwinder lives in libgcc_s: the guard builds link it, the fast
- * build finds it only if the program loaded it (weak references). */
+/* The DWARF unwinder lives in libgcc_s: the guard builds link it; the fast
+ * build finds it if the program loaded it (weak references), or loads it
+ * when sampling is on (ward_stack_load_unwinder, at start). */
 #pragma weak _Unwind_Backtrace
 #pragma weak _Unwind_GetIP
+
+#include <dlfcn.h>
+
+typedef _Unwind_Reason_Code (*backtrace_fn)(_Unwind_Trace_Fn, void *);
+typedef _Unwind_Ptr (*get_ip_fn)(struct _Unwind_Context *);
+static backtrace_fn unwind_backtrace;
+static get_ip_fn unwind_get_ip;
+
+void ward_stack_load_unwinder(void) {
+    if (_Unwind_Backtrace != NULL && _Unwind_GetIP != NULL) {
+        unwind_backtrace = _Unwind_Backtrace;
+        unwind_get_ip = _Unwind_GetIP;
+        return;
+    }
+    void *lib = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) return;
+    unwind_backtrace = (backtrace_fn)dlsym(lib, "_Unwind_Backtrace");
+    unwind_get_ip = (get_ip_fn)dlsym(lib, "_Unwind_GetIP");
+    if (unwind_backtrace == NULL || unwind_get_ip == NULL) unwind_backtrace = NULL;
+}
 
 #define DEPOT_BITS 20
 #define DEPOT_SLOTS ((size_t)1 << DEPOT_BITS)
@@ -102,7 +123,7 @@ typedef struct unwind_state_s {
 
 static _Unwind_Reason_Code unwind_step(struct _Unwind_Context *ctx, void *arg) {
     unwind_state_t *st = arg;
-    uintptr_t pc = (uintptr_t)_Unwind_GetIP(ctx);
+    uintptr_t pc = (uintptr_t)unwind_get_ip(ctx);
     if (pc == 0) return _URC_END_OF_STACK;
     if (st->skip > 0) {
         st->skip--;
@@ -120,10 +141,10 @@ static inline bool in_self(uintptr_t pc) {
  * the caller of ward's entry point (leading frames inside libward are left
  * out; ward is built with frame pointers, so its own frames always chain). */
 __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact) {
-    if ((exact || unwind_full) && _Unwind_Backtrace != NULL && _Unwind_GetIP != NULL) {
+    if ((exact || unwind_full) && unwind_backtrace != NULL) {
         uintptr_t all[WARD_STACK_DEPTH + 24];
         unwind_state_t st = {all, 0, WARD_STACK_DEPTH + 24, 0};
-        _Unwind_Backtrace(unwind_step, &st);
+        unwind_backtrace(unwind_step, &st);
         size_t first = 0;
         while (first < st.n && in_self(all[first])) first++;
         size_t n = st.n - first < max ? st.n - first : max;
@@ -219,6 +240,10 @@ void ward_stack_init(bool record) {
     unwind_full = u != NULL && strcmp(u, "full") == 0;
     ranges_refresh();
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&ward_stack_capture_user);
+    if (_Unwind_Backtrace != NULL && _Unwind_GetIP != NULL) {
+        unwind_backtrace = _Unwind_Backtrace;
+        unwind_get_ip = _Unwind_GetIP;
+    }
     if (!record) return;
     depot_slots = os_reserve(DEPOT_SLOTS * sizeof *depot_slots, os_page_size());
     depot_entries = os_reserve(DEPOT_ENTRIES * sizeof *depot_entries, os_page_size());
@@ -333,7 +358,7 @@ static void source_line(const char *path, uintptr_t offset, ward_buf_t *b) {
     if (nl) *nl = 0;
     char *disc = strstr(out, " (discriminator");
     if (disc) *disc = 0;
-    if (out[0] == '?' || out[0] == 0) return;
+    if (out[0] == '?' || out[0] == 0 || strstr(out, "??") != NULL || strncmp(out, ":", 1) == 0) return;
     /* Keep the last two path components: enough to find the file. */
     const char *shown = out;
     const char *slash = strrchr(out, '/');
