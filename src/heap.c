@@ -414,14 +414,18 @@ static void *heap_malloc_large(ward_heap_t *heap, size_t size, size_t align, boo
     if (size > WARD_LARGE_MAX || align > WARD_SLICE_SIZE)
         return ward_huge_alloc(heap->is_thread_heap ? NULL : heap, size, align, zero);
     heap_tick(heap);
-    size_t slices = (size + WARD_SLICE_SIZE - 1) >> WARD_SLICE_SHIFT;
+    size_t slices = (size + WARD_GUARD_PAGE + WARD_SLICE_SIZE - 1) >> WARD_SLICE_SHIFT;
     ward_page_t *page = heap_span_alloc(heap, slices);
     if (page == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    ward_page_init(page, WARD_BIN_LARGE, slices << WARD_SLICE_SHIFT,
-                   (uint8_t)(heap->page_flags | PAGE_FULL));
+    size_t usable = ward_page_span_bytes(page->slice_index, (unsigned)slices, true);
+    ward_page_init(page, WARD_BIN_LARGE, usable, (uint8_t)(heap->page_flags | PAGE_FULL));
+#if WARD_GUARD
+    /* The segment's own guard page ends the last slice. */
+    if (page->slice_index + slices != WARD_SLICES) os_protect(ward_page_start(page) + usable, WARD_GUARD_PAGE, false);
+#endif
     page->capacity = 1;
     page->used = 1;
     ward_page_set_delay(page, DELAY_USE, false);
@@ -789,6 +793,13 @@ static void heap_release_segments(ward_heap_t *heap, ward_segment_t *list) {
                 continue;
             }
             i += page->slice_count;
+#if WARD_GUARD
+            /* The segment goes back to its region: its large blocks' guard
+             * pages must not stay behind. */
+            if (page->bin == WARD_BIN_LARGE && page->slice_index + page->slice_count != WARD_SLICES)
+                os_protect(ward_slice_address(seg, page->slice_index + page->slice_count) - WARD_GUARD_PAGE,
+                           WARD_GUARD_PAGE, true);
+#endif
             if (ward_options.stats) {
                 ward_page_collect(page);
                 ward_stats_account(heap, -(int64_t)page->used * (int64_t)page->block_size);

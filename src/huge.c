@@ -31,7 +31,7 @@ static void huge_header_init(ward_segment_t *seg, size_t map_size, uint8_t *user
     atomic_store_explicit(&seg->heap, NULL, memory_order_relaxed);
     seg->huge_map_size = map_size;
     seg->huge_user = user;
-    seg->huge_usable = (size_t)((uint8_t *)seg + map_size - user);
+    seg->huge_usable = (size_t)((uint8_t *)seg + map_size - user) - WARD_GUARD_PAGE;
     seg->huge_align = align;
     seg->huge_owner = owner;
     seg->huge_owned = 0;
@@ -127,7 +127,7 @@ void *ward_huge_alloc(ward_heap_t *owner, size_t size, size_t align, bool zero) 
     uint8_t *user;
     size_t map_size;
     if (align <= WARD_HUGE_HEADER) {
-        map_size = ward_align_up(WARD_HUGE_HEADER + size, page);
+        map_size = ward_align_up(WARD_HUGE_HEADER + size + WARD_GUARD_PAGE, page);
         seg = cache_take(map_size);
         if (seg != NULL) {
             user = (uint8_t *)seg + WARD_HUGE_HEADER;
@@ -139,16 +139,19 @@ void *ward_huge_alloc(ward_heap_t *owner, size_t size, size_t align, bool zero) 
             if (seg == NULL) goto fail;
             user = (uint8_t *)seg + WARD_HUGE_HEADER;
             huge_header_init(seg, map_size, user, align, owner);
+#if WARD_GUARD
+            os_protect((uint8_t *)seg + map_size - WARD_GUARD_PAGE, WARD_GUARD_PAGE, false);
+#endif
         }
     } else if (align < WARD_SEGMENT_SIZE) {
-        map_size = ward_align_up(align + size, page);
+        map_size = ward_align_up(align + size + WARD_GUARD_PAGE, page);
         seg = map_huge(map_size);
         if (seg == NULL) goto fail;
         user = (uint8_t *)seg + align;
         huge_header_init(seg, map_size, user, align, owner);
     } else {
         /* User pointer aligned to `align`, header one segment below it. */
-        size_t body = ward_align_up(size, page);
+        size_t body = ward_align_up(size + WARD_GUARD_PAGE, page);
         size_t total = WARD_SEGMENT_SIZE + body + align;
         uint8_t *raw = os_reserve(total, WARD_SEGMENT_SIZE);
         if (raw == NULL) {

@@ -294,6 +294,22 @@ static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t inde
     return (uint8_t *)seg + (index << WARD_SLICE_SHIFT);
 }
 
+/* Guard builds keep an inaccessible page at the end of every segment, of
+ * every large block and of every huge mapping (and one between a segment's
+ * header and its first page). */
+#if WARD_GUARD
+#define WARD_GUARD_PAGE ((size_t)4096)
+#else
+#define WARD_GUARD_PAGE ((size_t)0)
+#endif
+
+/* Bytes of a page's span that blocks may use. */
+static inline size_t ward_page_span_bytes(unsigned slice_index, unsigned slice_count, bool large) {
+    size_t bytes = (size_t)slice_count << WARD_SLICE_SHIFT;
+    if (WARD_GUARD && (large || slice_index + slice_count == WARD_SLICES)) bytes -= WARD_GUARD_PAGE;
+    return bytes;
+}
+
 /* The first block of a page (pages of normal segments start on a slice). */
 static inline uint8_t *ward_page_start(const ward_page_t *page) {
     return ward_slice_address(ward_segment_of(page), page->slice_index);
@@ -505,10 +521,13 @@ static inline void ward_free_inline(void *p) {
     if (likely((uintptr_t)p != (uintptr_t)seg)) {
         ward_page_t *page = ward_page_of(seg, p);
         if (likely(ward_segment_heap(seg) == ward_tls_heap && page_flags(page) == 0)) {
+            /* A page this leaves empty is given back by the heap's
+             * periodic collection (ward_heap_collect), not here: a loop that
+             * allocates and frees one block must not pay for it each time. */
             ward_block_t *block = (ward_block_t *)p;
             ward_block_set_next(block, page->local_free);
             page->local_free = block;
-            if (unlikely(--page->used == 0)) ward_page_retire(ward_tls_heap, page);
+            page->used--;
             return;
         }
     }

@@ -37,7 +37,8 @@ void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t 
     page->block_size = (uint32_t)block_size;
     page->used = 0;
     page->capacity = 0;
-    page->reserved = (uint16_t)(((size_t)page->slice_count << WARD_SLICE_SHIFT) / block_size);
+    page->reserved = (uint16_t)(ward_page_span_bytes(page->slice_index, page->slice_count, bin == WARD_BIN_LARGE) /
+                                block_size);
     page_flags_set(page, flags);
     page->bin = (uint8_t)bin;
     page->free_is_zero = 0;

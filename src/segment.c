@@ -116,6 +116,13 @@ static region_t *region_reserve_locked(void) {
     if (slot == region_count) region_count++;
 #if WARD_GUARD
     ward_segmap_set(base, (size_t)count * WARD_SEGMENT_SIZE, 1);
+    /* Guard pages: between each segment's header and its first page, and at
+     * its end. They stay through purges and reuse. */
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *seg = base + (size_t)i * WARD_SEGMENT_SIZE;
+        os_protect(seg + WARD_SLICE_SIZE - WARD_GUARD_PAGE, WARD_GUARD_PAGE, false);
+        os_protect(seg + WARD_SEGMENT_SIZE - WARD_GUARD_PAGE, WARD_GUARD_PAGE, false);
+    }
 #endif
     atomic_fetch_add_explicit(&ward_stats.reserved, (int64_t)count * (int64_t)WARD_SEGMENT_SIZE,
                               memory_order_relaxed);
@@ -396,10 +403,12 @@ void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force) {
 
 /* Returns a page's slices to the segment's free bitmap. */
 static void segment_unclaim(ward_segment_t *seg, ward_page_t *page, uint64_t now) {
+    unsigned index = page->slice_index, count = page->slice_count;
 #if WARD_GUARD
     ward_guard_check_page(page);
+    if (page->bin == WARD_BIN_LARGE && index + count != WARD_SLICES)
+        os_protect(ward_slice_address(seg, index + count) - WARD_GUARD_PAGE, WARD_GUARD_PAGE, true);
 #endif
-    unsigned index = page->slice_index, count = page->slice_count;
     for (unsigned i = index; i < index + count; i++) seg->slice_page[i] = &seg->pages[0];
     page_flags_set(page, PAGE_INVALID);
     page->free = page->local_free = NULL;
