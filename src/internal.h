@@ -404,6 +404,7 @@ WARD_INTERNAL uint32_t ward_stack_record(void);
 WARD_INTERNAL size_t ward_stack_get(uint32_t id, uintptr_t *pcs, size_t max);
 WARD_INTERNAL void ward_stack_print(ward_buf_t *b, const char *label, const uintptr_t *pcs, size_t n);
 WARD_INTERNAL void ward_stack_print_id(ward_buf_t *b, const char *label, uint32_t id);
+WARD_INTERNAL bool ward_stack_from_loader(uint32_t id);
 WARD_INTERNAL void ward_message(const char *text);
 
 /* segment.c */

@@ -22,6 +22,9 @@
 extern void *__libc_stack_end;
 
 #define MAX_GROUPS_SHOWN 20
+/* glibc's struct pthread starts at the thread pointer: its dtv and
+ * thread-specific data lead to blocks the program cannot name. */
+#define THREAD_CONTROL_BLOCK 2304
 
 typedef struct leak_block_s {
     uintptr_t lo, hi;     /* user data */
@@ -123,8 +126,10 @@ static int scan_object(struct dl_phdr_info *info, size_t size, void *arg) {
     leak_state_t *st = arg;
     for (unsigned i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        uintptr_t lo;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W)) lo = info->dlpi_addr + ph->p_vaddr;
+        else if (ph->p_type == PT_TLS && info->dlpi_tls_data != NULL) lo = (uintptr_t)info->dlpi_tls_data;
+        else continue;
         scan_range(st, lo, lo + ph->p_memsz);
         drain(st);
     }
@@ -185,12 +190,31 @@ void ward_leak_report(void) {
     ward_guard_huge_visit(add_block_cb, &st);
     sort_blocks(st.blocks, st.count);
 
-    /* Roots: globals of every object, and this thread's stack. */
+    /* Roots: globals and this thread's TLS of every object, the thread's
+     * control block (which leads to dynamic TLS), and its stack. */
     dl_iterate_phdr(scan_object, &st);
+    uintptr_t tp = (uintptr_t)__builtin_thread_pointer();
+    scan_range(&st, tp, tp + THREAD_CONTROL_BLOCK);
+    drain(&st);
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     if (__libc_stack_end != NULL && (uintptr_t)__libc_stack_end > sp) {
         scan_range(&st, sp, (uintptr_t)__libc_stack_end);
         drain(&st);
+    }
+
+    /* The dynamic linker's own allocations count as reachable (answers
+     * cached per stack id: the lookup walks the loaded objects). */
+    static uint32_t cache_id[256];
+    static bool cache_answer[256];
+    for (size_t i = 0; i < st.count; i++) {
+        uint32_t id = st.blocks[i].stack;
+        if (st.blocks[i].marked || id == 0) continue;
+        unsigned slot = id & 255;
+        if (cache_id[slot] != id) {
+            cache_id[slot] = id;
+            cache_answer[slot] = ward_stack_from_loader(id);
+        }
+        if (cache_answer[slot]) st.blocks[i].marked = 1;
     }
 
     /* Group what is left by stack (or size), biggest first. */

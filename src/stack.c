@@ -430,3 +430,19 @@ void ward_stack_print_id(ward_buf_t *b, const char *label, uint32_t id) {
     size_t n = ward_stack_get(id, pcs, WARD_STACK_DEPTH);
     ward_stack_print(b, label, pcs, n);
 }
+
+/* Whether the first frame of a recorded stack is in the dynamic linker:
+ * its allocations (thread control blocks, dynamic TLS of threads kept in
+ * glibc's stack cache) are reached through memory ward does not scan, so
+ * the leak report leaves them out, as LeakSanitizer does. */
+bool ward_stack_from_loader(uint32_t id) {
+    uintptr_t pcs[1];
+    if (ward_stack_get(id, pcs, 1) == 0) return false;
+    object_t obj = {0, NULL, false};
+    find_object_t f = {pcs[0] - 1, &obj};
+    dl_iterate_phdr(find_object, &f);
+    if (!obj.found || obj.path == NULL) return false;
+    const char *name = strrchr(obj.path, '/');
+    name = name ? name + 1 : obj.path;
+    return strncmp(name, "ld-linux", 8) == 0 || strncmp(name, "ld64.so", 7) == 0 || strncmp(name, "ld.so", 5) == 0;
+}
