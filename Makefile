@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo check check-normal check-asan check-tsan deps install clean
+.PHONY: all build demo check check-normal check-asan check-tsan check-bench bench deps install clean
 
 all: build
 
@@ -31,8 +31,17 @@ check-tsan: deps
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L threads
 
-check: check-normal check-asan check-tsan
+# The benchmark suite at small sizes: every workload must run and verify its
+# own result under ward and each peer (no timing is checked).
+check-bench: build
+	bench/run --quick
+
+check: check-normal check-asan check-tsan check-bench
 	@echo "ward: all test suites passed"
+
+# The full benchmark run (about 20 minutes): writes bench/RESULTS.md.
+bench: build
+	bench/run
 
 install: build
 	cmake --install build $(if $(PREFIX),--prefix $(PREFIX),)

@@ -85,6 +85,7 @@ static void short_usage(FILE *f)
 {
     fputs("usage: ward run [--stats] [--verbose] [--mode=MODE] [--] PROGRAM [ARGS...]\n"
           "       ward lib [--mode=MODE]\n"
+          "       ward bench [--quick] [BENCH OPTIONS...]\n"
           "       ward --help | --version\n",
           f);
 }
@@ -128,6 +129,12 @@ static void help(void)
         "  lib [--mode=MODE]\n"
         "        Print the path of the library 'ward run' would preload, e.g. for\n"
         "        LD_PRELOAD=$(ward lib) PROGRAM.\n"
+        "  bench [--quick] [BENCH OPTIONS...]\n"
+        "        Run the benchmark suite (bench/run of ward's source tree, which\n"
+        "        must be beside this command's build directory): every workload\n"
+        "        under ward and under glibc, mimalloc, jemalloc and tcmalloc,\n"
+        "        installed from Debian's packages when missing. --quick is a smoke\n"
+        "        test in under two minutes; 'ward bench --help' lists the rest.\n"
         "  help, -h, --help       print this help\n"
         "  version, -V, --version print the version (\"ward " WARD_CMD_VERSION "\")\n"
         "\n"
@@ -602,6 +609,32 @@ static int cmd_lib(int argc, char **argv)
     return 0;
 }
 
+/* ward bench [ARGS]: the source tree's benchmark runner (bench/run), found
+ * beside the build directory this command lives in; its arguments pass
+ * through (--quick, --only, ...). The runner preloads the libward.so that
+ * sits next to this command unless told otherwise. */
+static int cmd_bench(int argc, char **argv)
+{
+    char dir[PATH_MAX], runner[PATH_MAX], lib[PATH_MAX];
+    if (!self_dir(dir, sizeof dir)) {
+        fprintf(stderr, "ward: bench: cannot tell where this command is\n");
+        return EXIT_USAGE;
+    }
+    if (!join(runner, sizeof runner, dir, "../bench/run") || access(runner, X_OK) != 0) {
+        fprintf(stderr, "ward: bench: no benchmark runner at %s: 'ward bench' works from a build "
+                        "directory inside ward's source tree\n", runner);
+        return EXIT_USAGE;
+    }
+    if (getenv("WARD_LIBRARY") == NULL && find_library(0, lib, sizeof lib)) setenv("WARD_LIBRARY", lib, 1);
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (args == NULL) return EXIT_USAGE;
+    args[0] = runner;
+    for (int i = 1; i < argc; i++) args[i] = argv[i];
+    execv(runner, args);
+    fprintf(stderr, "ward: bench: cannot run %s: %s\n", runner, strerror(errno));
+    return 126;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -611,6 +644,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "lib"))
         return finish_stdout(cmd_lib(argc - 1, argv + 1));
+    if (!strcmp(cmd, "bench"))
+        return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         help();
         return finish_stdout(0);
