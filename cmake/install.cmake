@@ -30,14 +30,14 @@ mark_as_advanced(WARD_CMAKE_DIR)
 # ---- libraries and header ------------------------------------------------
 # (The targets carry $<INSTALL_INTERFACE:include> themselves, set at the top
 # level, so no INCLUDES DESTINATION here: it would list the directory twice.)
-install(TARGETS ward ward_prefixed
+install(TARGETS ward ward_prefixed ward_hardened ward_debug
   EXPORT wardTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     COMPONENT Runtime
     NAMELINK_COMPONENT Development
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
     COMPONENT Runtime)
-install(TARGETS ward_static ward_prefixed_static
+install(TARGETS ward_static ward_prefixed_static ward_hardened_static ward_debug_static
   EXPORT wardTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     COMPONENT Development)
