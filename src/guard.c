@@ -487,8 +487,9 @@ static void release_quarantined(void *block, size_t size) {
 
 static void quarantine_push(ward_heap_t *heap, guarded_t *g) {
     ward_quarantine_t *q = &heap->quarantine;
-    if (!heap->is_thread_heap || g->page == NULL || g->size > WARD_QUARANTINE_BYTES / 4 ||
-        ward_segment_heap(g->seg) == NULL || !ward_segment_heap(g->seg)->is_thread_heap) {
+    /* Blocks of first-class heaps skip the quarantine: ward_heap_destroy
+     * would release their segment under it. */
+    if (!heap->is_thread_heap || g->page == NULL || g->size > WARD_QUARANTINE_BYTES / 4 || g->seg->first_class) {
         if (g->page == NULL || g->page->bin == WARD_BIN_LARGE) recent_free_note(g->block + g->uoff);
         release_raw(g->block);
         return;

@@ -141,6 +141,7 @@ typedef struct ward_segment_s {
     uint8_t in_full_list;                  /* no free slices: in heap->segs_full */
     uint8_t abandoned;
     uint8_t max_free_run;                  /* longest run of free slices */
+    uint8_t first_class;                   /* belongs to a heap from ward_heap_new */
     uint64_t free_slices;                  /* bit i: slice i belongs to no page */
     uint64_t clean_slices;                 /* free slices known to read as zero */
     uint64_t purge_deadline_ms;            /* 0: no dirty free slices */

@@ -285,6 +285,7 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
     seg->magic = WARD_SEGMENT_MAGIC;
     seg->kind = SEGMENT_NORMAL;
     seg->abandoned = 0;
+    seg->first_class = !heap->is_thread_heap;
     seg->free_slices = WARD_DATA_SLICES_MASK;
     /* A dirty slot's header still says which of its slices are zero: nothing
      * touched it since it was released. */

@@ -69,13 +69,20 @@ static bool unwind_full;
 /* ---- code ranges of loaded objects ---------------------------------------------- */
 
 #define MAX_RANGES 512
+
+/* Entries are atomics: a refresh may rewrite them while another thread
+ * reads them; a reader then at worst stops a stack early. Refreshes (a new
+ * library may have been loaded) happen at most every REFRESH_MS. */
 typedef struct code_range_s {
-    uintptr_t lo, hi;
+    _Atomic(uintptr_t) lo, hi;
 } code_range_t;
+
+#define REFRESH_MS 100
 
 static code_range_t ranges[MAX_RANGES];
 static code_range_t self_range; /* ward's own code, when ward is a shared object */
 static _Atomic(unsigned) range_count;
+static _Atomic(uint64_t) last_refresh_ms;
 static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int collect_ranges(struct dl_phdr_info *info, size_t size, void *arg) {
@@ -84,32 +91,36 @@ static int collect_ranges(struct dl_phdr_info *info, size_t size, void *arg) {
     for (unsigned i = 0; i < info->dlpi_phnum && *n < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-        ranges[*n].lo = info->dlpi_addr + ph->p_vaddr;
-        ranges[*n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        atomic_store_explicit(&ranges[*n].lo, info->dlpi_addr + ph->p_vaddr, memory_order_relaxed);
+        atomic_store_explicit(&ranges[*n].hi, info->dlpi_addr + ph->p_vaddr + ph->p_memsz, memory_order_relaxed);
         (*n)++;
     }
     return 0;
 }
 
 static void ranges_refresh(void) {
-    pthread_mutex_lock(&range_lock);
+    if (pthread_mutex_trylock(&range_lock) != 0) return;
     unsigned n = 0;
-    atomic_store_explicit(&range_count, 0, memory_order_release);
     dl_iterate_phdr(collect_ranges, &n);
     atomic_store_explicit(&range_count, n, memory_order_release);
+    atomic_store_explicit(&last_refresh_ms, os_clock_ms(), memory_order_relaxed);
     pthread_mutex_unlock(&range_lock);
 }
 
 static bool in_code(uintptr_t pc) {
     unsigned n = atomic_load_explicit(&range_count, memory_order_acquire);
     for (unsigned i = 0; i < n; i++)
-        if (pc >= ranges[i].lo && pc < ranges[i].hi) return true;
+        if (pc >= atomic_load_explicit(&ranges[i].lo, memory_order_relaxed) &&
+            pc < atomic_load_explicit(&ranges[i].hi, memory_order_relaxed))
+            return true;
     return false;
 }
 
 static bool is_code(uintptr_t pc) {
     if (in_code(pc)) return true;
-    /* Maybe a library loaded since: look again (rare). */
+    /* Maybe a library loaded since: look again, now and then. */
+    uint64_t now = os_clock_ms();
+    if (now - atomic_load_explicit(&last_refresh_ms, memory_order_relaxed) < REFRESH_MS) return false;
     ranges_refresh();
     return in_code(pc);
 }
@@ -134,7 +145,8 @@ static _Unwind_Reason_Code unwind_step(struct _Unwind_Context *ctx, void *arg) {
 }
 
 static inline bool in_self(uintptr_t pc) {
-    return pc >= self_range.lo && pc < self_range.hi;
+    return pc >= atomic_load_explicit(&self_range.lo, memory_order_relaxed) &&
+           pc < atomic_load_explicit(&self_range.hi, memory_order_relaxed);
 }
 
 /* Fills pcs with the return addresses of the program's frames, starting at
@@ -227,8 +239,8 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg) {
         /* Linked into the program itself: ward's frames cannot be told
          * from the program's by address, so none are left out. */
         if (info->dlpi_name != NULL && info->dlpi_name[0] != 0) {
-            self_range.lo = lo;
-            self_range.hi = hi;
+            atomic_store_explicit(&self_range.lo, lo, memory_order_relaxed);
+            atomic_store_explicit(&self_range.hi, hi, memory_order_relaxed);
         }
         return 1;
     }
