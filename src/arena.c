@@ -133,11 +133,16 @@ static void chunk_push(ward_arena_t *a, arena_chunk_t *c) {
 
 /* ---- allocation ---------------------------------------------------------------- */
 
+/* Tells ASan/valgrind about an allocation: out of line, so the fast path
+ * keeps no stack frame for the client request. */
+static WARD_COLD void *arena_annotate_slow(arena_chunk_t *c, void *p, size_t size) {
+    ward_tool_unpoison(p, size);
+    VALGRIND_MEMPOOL_ALLOC(c, p, size);
+    return p;
+}
+
 static inline void *arena_annotate(ward_arena_t *a, arena_chunk_t *c, void *p, size_t size) {
-    if (unlikely(a->tools)) {
-        ward_tool_unpoison(p, size);
-        VALGRIND_MEMPOOL_ALLOC(c, p, size);
-    }
+    if (unlikely(a->tools)) return arena_annotate_slow(c, p, size);
     return p;
 }
 
@@ -187,14 +192,15 @@ static WARD_COLD void *arena_alloc_slow(ward_arena_t *a, size_t size, size_t ali
 }
 
 WARD_API void *ward_arena_alloc(ward_arena_t *a, size_t size, size_t align) {
-    /* Fast path: a valid alignment (0 means the default) and room left. */
-    if (likely(a != NULL && (align & (align - 1)) == 0 && size - 1 < WARD_SLICE_SIZE)) {
-        size_t al = align ? align : ARENA_DEFAULT_ALIGN;
-        uint8_t *p = (uint8_t *)(((uintptr_t)a->ptr + al - 1) & ~(uintptr_t)(al - 1));
-        if (likely(p <= a->end && size <= (size_t)(a->end - p))) {
-            a->ptr = p + size;
-            if (unlikely(a->tools)) return arena_annotate(a, a->chunk, p, size);
-            return p;
+    /* Fast path: a valid alignment (0 means the default), a size of at
+     * least one byte, and room left; one test each. */
+    uintptr_t mask = align ? align - 1 : ARENA_DEFAULT_ALIGN - 1;
+    if (likely(a != NULL && (align & mask) == 0 && size != 0)) {
+        uintptr_t p = ((uintptr_t)a->ptr + mask) & ~mask;
+        uintptr_t end = p + size;
+        if (likely(end <= (uintptr_t)a->end && end > p)) {
+            a->ptr = (uint8_t *)end;
+            return arena_annotate(a, a->chunk, (void *)p, size);
         }
     }
     return arena_alloc_slow(a, size, align);

@@ -27,14 +27,22 @@ typedef struct pool_chunk_s {
     size_t size;
 } pool_chunk_t;
 
-struct ward_pool_s {
+/* Free slots and the uncarved rest of the newest chunk. A pool watched by
+ * ASan or valgrind keeps them in `watched` and leaves the fast path's copy
+ * empty, so that every call reaches the slow path, which annotates. */
+typedef struct pool_slots_s {
     ward_block_t *free;
-    uint8_t *bump;       /* uncarved slots of the newest chunk */
+    uint8_t *bump;
     uint8_t *bump_end;
+} pool_slots_t;
+
+struct ward_pool_s {
+    pool_slots_t fast;
+    pool_slots_t watched;
     uint32_t magic;
     uint8_t tools;
     size_t slot;
-    uint64_t slot_reciprocal; /* ceil(2^44 / slot): offset / slot without a division */
+    uint64_t slot_magic;      /* ceil(2^64 / slot): see ward_pool_free */
     size_t obj_size;
     size_t align;
     size_t chunk_size;
@@ -42,6 +50,12 @@ struct ward_pool_s {
     size_t live;
     pool_chunk_t *chunks;
 };
+
+/* Chunk tag: watched pools' chunks differ in the low bit, so the fast
+ * free's tag test sends their objects to the slow path. */
+static inline uint64_t pool_tag(const ward_pool_t *p, bool watched) {
+    return POOL_MAGIC ^ (uint64_t)(uintptr_t)p ^ (uint64_t)watched;
+}
 
 static bool pool_ok(const ward_pool_t *p, const char *what) {
     if (likely(p != NULL && p->magic == POOL_MAGIC)) return true;
@@ -67,7 +81,7 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
     memset(p, 0, sizeof *p);
     p->magic = POOL_MAGIC;
     p->slot = slot;
-    p->slot_reciprocal = (((uint64_t)1 << 44) + slot - 1) / slot;
+    p->slot_magic = UINT64_MAX / slot + 1;
     p->obj_size = obj_size;
     p->align = align;
     p->chunk_size = POOL_CHUNK_FIRST;
@@ -78,31 +92,32 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
 
 static WARD_COLD void *pool_alloc_slow(ward_pool_t *p) {
     if (!pool_ok(p, "ward_pool_alloc on something that is not a live pool")) return NULL;
-    if (p->free == NULL && p->bump + p->slot > p->bump_end) {
+    pool_slots_t *st = p->tools ? &p->watched : &p->fast;
+    if (st->free == NULL && (size_t)(st->bump_end - st->bump) < p->slot) {
         size_t want = p->chunk_size;
         while (want < sizeof(pool_chunk_t) + p->align + p->slot) want *= 2;
         size_t usable = 0;
         pool_chunk_t *c = ward_chunk_alloc(want, &usable);
         if (c == NULL) return NULL;
-        c->tag = POOL_MAGIC ^ (uint64_t)(uintptr_t)p;
+        c->tag = pool_tag(p, p->tools);
         c->size = usable;
         c->prev = p->chunks;
         c->first = (uint8_t *)ward_align_up((uintptr_t)c + sizeof(pool_chunk_t), p->align);
         p->chunks = c;
         p->reserved += usable;
-        p->bump = c->first;
-        p->bump_end = (uint8_t *)c + usable;
-        if (p->tools) ward_tool_poison(p->bump, (size_t)(p->bump_end - p->bump));
+        st->bump = c->first;
+        st->bump_end = (uint8_t *)c + usable;
+        if (p->tools) ward_tool_poison(st->bump, (size_t)(st->bump_end - st->bump));
         if (p->chunk_size < POOL_CHUNK_MAX) p->chunk_size *= 2;
     }
     void *obj;
-    if (p->free != NULL) {
-        if (p->tools) ward_tool_expose_defined(p->free, sizeof(ward_block_t));
-        obj = p->free;
-        p->free = p->free->next;
+    if (st->free != NULL) {
+        if (p->tools) ward_tool_expose_defined(st->free, sizeof(ward_block_t));
+        obj = st->free;
+        st->free = st->free->next;
     } else {
-        obj = p->bump;
-        p->bump += p->slot;
+        obj = st->bump;
+        st->bump += p->slot;
     }
     p->live++;
     if (p->tools) {
@@ -113,16 +128,16 @@ static WARD_COLD void *pool_alloc_slow(ward_pool_t *p) {
 }
 
 WARD_API void *ward_pool_alloc(ward_pool_t *p) {
-    if (likely(p != NULL && !p->tools)) {
-        ward_block_t *b = p->free;
+    if (likely(p != NULL)) {
+        ward_block_t *b = p->fast.free;
         if (likely(b != NULL)) {
-            p->free = b->next;
+            p->fast.free = b->next;
             p->live++;
             return b;
         }
-        uint8_t *obj = p->bump;
-        if (likely(obj + p->slot <= p->bump_end)) {
-            p->bump = obj + p->slot;
+        uint8_t *obj = p->fast.bump;
+        if (likely((size_t)(p->fast.bump_end - obj) >= p->slot)) {
+            p->fast.bump = obj + p->slot;
             p->live++;
             return obj;
         }
@@ -130,39 +145,51 @@ WARD_API void *ward_pool_alloc(ward_pool_t *p) {
     return pool_alloc_slow(p);
 }
 
+/* The chunk holding obj, when obj is a slot of one of p's chunks. */
+static inline const pool_chunk_t *pool_chunk_of(const ward_pool_t *p, const void *obj, bool watched) {
+    ward_segment_t *seg = ward_segment_of(obj);
+    ward_page_t *page = ward_page_of(seg, obj);
+    const pool_chunk_t *c = (const pool_chunk_t *)ward_slice_address(seg, page->slice_index);
+    if (!(page_flags(page) & PAGE_OWNED) || c->tag != pool_tag(p, watched)) return NULL;
+    /* A slot boundary: offset is a multiple of slot exactly when
+     * offset * ceil(2^64 / slot) wraps to less than that constant (exact for
+     * offsets below 2^32; chunks are at most 2 MiB). */
+    uint64_t offset = (uint64_t)((const uint8_t *)obj - c->first);
+    if ((const uint8_t *)obj < c->first || offset * p->slot_magic >= p->slot_magic) return NULL;
+    return c;
+}
+
 static WARD_COLD void pool_free_slow(ward_pool_t *p, void *obj) {
+    if (obj == NULL) return;
     if (!pool_ok(p, "ward_pool_free on something that is not a live pool")) return;
+    if (p->tools && pool_chunk_of(p, obj, true) != NULL) {
+        ward_block_t *b = obj;
+        b->next = p->watched.free;
+        p->watched.free = b;
+        p->live--;
+        VALGRIND_MEMPOOL_FREE(p, obj);
+        ward_tool_poison(obj, p->slot); /* pool_alloc_slow unpoisons the link before reading it */
+        return;
+    }
     ward_report_error("invalid pool free", obj, "not an object of this pool");
 }
 
 WARD_API void ward_pool_free(ward_pool_t *p, void *obj) {
-    if (obj == NULL) return;
-    ward_segment_t *seg = ward_segment_of(obj);
-    if (unlikely(p == NULL || p->magic != POOL_MAGIC || (uintptr_t)obj == (uintptr_t)seg ||
-                 seg->kind != SEGMENT_NORMAL)) {
-        pool_free_slow(p, obj);
+    /* The object's chunk header (found through its page: chunks are
+     * one-block pages of ward) carries the pool's tag, which says both "a
+     * pool chunk" and "this pool"; anything else - a segment-aligned
+     * pointer, a watched pool's object, memory of another pool or of malloc -
+     * fails a test and goes to the slow path. */
+    if (likely(obj != NULL && pool_chunk_of(p, obj, false) != NULL)) {
+        ward_block_t *b = obj;
+        b->next = p->fast.free;
+        p->fast.free = b;
+        p->live--;
         return;
     }
-    ward_page_t *page = ward_page_of(seg, obj);
-    pool_chunk_t *c = (pool_chunk_t *)ward_page_start(page);
-    if (unlikely(!(page_flags(page) & PAGE_OWNED) || c->tag != (POOL_MAGIC ^ (uint64_t)(uintptr_t)p))) {
-        pool_free_slow(p, obj);
-        return;
-    }
-    /* A slot boundary? (offsets are below 2^21, so the reciprocal is exact) */
-    uint64_t offset = (uint64_t)((uint8_t *)obj - c->first);
-    if (unlikely((uint8_t *)obj < c->first || ((offset * p->slot_reciprocal) >> 44) * p->slot != offset)) {
-        pool_free_slow(p, obj);
-        return;
-    }
-    ward_block_t *b = obj;
-    b->next = p->free;
-    p->free = b;
-    p->live--;
-    if (unlikely(p->tools)) {
-        VALGRIND_MEMPOOL_FREE(p, obj);
-        ward_tool_poison(obj, p->slot); /* pool_alloc_slow unpoisons the link before reading it */
-    }
+    pool_free_slow(p, obj);
+    /* Not a tail call: tools' reports should show ward_pool_free. */
+    __asm__ volatile("" ::: "memory");
 }
 
 WARD_API void ward_pool_destroy(ward_pool_t *p) {

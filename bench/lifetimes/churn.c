@@ -22,7 +22,10 @@
 #include <ward.h>
 #define VARIANT "ward-pool"
 static ward_pool_t *pool;
-static void setup(size_t size) { pool = ward_pool_new(size, 0); CHECK(pool != NULL, "ward_pool_new failed"); }
+static void setup(size_t size) {
+    pool = ward_pool_new(size, 0);
+    CHECK(pool != NULL, "ward_pool_new failed");
+}
 static void finish(void) { ward_pool_destroy(pool); }
 static inline void *obj_alloc(size_t size) {
     (void)size;
