@@ -342,9 +342,18 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         /* Not a block start at all, or a block already freed? */
         if (g->page != NULL && g->page->bin != WARD_BIN_LARGE &&
             ward_page_block_start(g->page, p) != (ward_block_t *)g->block) {
-            ward_report_error(op, p, "pointer inside a block, not its start");
-            return false;
+            /* Inside the redzone or the data of another block: name that
+             * block when it is live. */
+            g->block = (uint8_t *)ward_page_block_start(g->page, p);
+            if (!live_test(g->seg, g->block) || !read_geometry(g)) {
+                ward_report_error(op, p, "pointer inside a block, not its start");
+                return false;
+            }
+            clear = false;
+            was_live = true;
         }
+    }
+    if (!was_live) {
         size_t size = g->size;
         if (read_geometry(g) && (const uint8_t *)p == g->block + g->uoff) size = g->end - g->uoff;
         report_block(clear ? "double free" : "use after free", p, g->block, size, NULL, -1,
@@ -360,7 +369,19 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         /* Put the bit back: the block stays allocated. */
         if (clear && g->page != NULL) live_set(g->seg, g->block);
         else if (clear) atomic_store(&g->seg->huge_live, 1);
-        ward_report_error(op, p, "pointer inside a block, not its start");
+        char what[128];
+        ward_buf_t b = {what, 0, sizeof what - 1};
+        long long off = (long long)((const uint8_t *)p - (g->block + g->uoff));
+        ward_buf_str(&b, "pointer ");
+        ward_buf_u64(&b, (uint64_t)(off < 0 ? -off : off));
+        ward_buf_str(&b, off < 0 ? " bytes before a block of " : " bytes inside a block of ");
+        ward_buf_u64(&b, g->end - g->uoff);
+        ward_buf_str(&b, " bytes at ");
+        ward_buf_hex(&b, (uint64_t)(uintptr_t)(g->block + g->uoff));
+        what[b.len] = 0;
+        uint32_t alloc_stack, free_stack;
+        block_stacks(g->block, &alloc_stack, &free_stack);
+        ward_report(op, p, what, "found here:    ", alloc_stack, 0, NULL);
         return false;
     }
     long long damage = canary_damage(g);
@@ -421,6 +442,18 @@ bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *bloc
     return true;
 }
 
+/* The size a freed block was asked with, from its trailer (kept when the
+ * block is filled), or its raw size when the trailer is gone. */
+static size_t asked_size(uint8_t *block, size_t raw) {
+    guarded_t g;
+    g.seg = ward_segment_of(block);
+    g.page = ward_page_of(g.seg, block);
+    g.block = block;
+    g.size = raw;
+    if (g.page->bin == WARD_BIN_LARGE || !read_geometry(&g)) return raw;
+    return g.end - g.uoff;
+}
+
 /* ---- fresh and freed memory ----------------------------------------------------------- */
 
 void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
@@ -461,7 +494,8 @@ void ward_guard_check_page(ward_page_t *page) {
         uint8_t *block = start + i * page->block_size;
         long long damage = freed_damage(block, page->block_size);
         if (damage >= 0) {
-            report_block("write after free", block + REDZONE, block, page->block_size, "written after it was freed",
+            report_block("write after free", block + REDZONE, block, asked_size(block, page->block_size),
+                         "written after it was freed",
                          damage - (long long)REDZONE, "found here:    ", NULL);
             return;
         }
@@ -478,7 +512,8 @@ static void release_raw(void *block) {
 static void release_quarantined(void *block, size_t size) {
     long long damage = freed_damage(block, size);
     if (damage >= 0) {
-        report_block("write after free", (uint8_t *)block + REDZONE, block, size, "written after it was freed",
+        report_block("write after free", (uint8_t *)block + REDZONE, block, asked_size(block, size),
+                     "written after it was freed",
                      damage - (long long)REDZONE, "found here:    ", NULL);
         return; /* WARD_ON_ERROR=report: leak it */
     }
@@ -517,7 +552,8 @@ void ward_guard_at_exit(void) {
         uint32_t i = (q->head + WARD_QUARANTINE_SLOTS - q->count + k) % WARD_QUARANTINE_SLOTS;
         long long damage = freed_damage(q->blocks[i], q->sizes[i]);
         if (damage >= 0) {
-            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->blocks[i], q->sizes[i],
+            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->blocks[i],
+                         asked_size(q->blocks[i], q->sizes[i]),
                          "written after it was freed", damage - (long long)REDZONE, "found at exit: ", NULL);
             return;
         }
@@ -542,8 +578,15 @@ static void *raw_alloc(ward_heap_t *heap, size_t raw) {
 }
 
 void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+    if (unlikely(heap == &ward_empty_heap)) {
+        heap = ward_heap_for_thread();
+        if (heap == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
     if (unlikely(ward_options.sample != 0) && size <= 4096 && align <= WARD_ALIGNMENT &&
-        heap != &ward_empty_heap && --heap->sample_countdown <= 0) {
+        --heap->sample_countdown <= 0) {
         uint64_t r = heap->random ^ (heap->random << 13);
         heap->random = r ^ (r >> 7) ^ (r << 17);
         heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
@@ -561,7 +604,6 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
     for (int attempt = 0;; attempt++) {
         uint8_t *block = raw_alloc(heap, raw);
         if (block == NULL) return NULL;
-        if (heap == &ward_empty_heap) heap = ward_tls_heap;
         guarded_t g;
         g.seg = ward_segment_of(block);
         if (g.seg->kind == SEGMENT_HUGE) {
@@ -582,7 +624,8 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
             if (g.page->bin != WARD_BIN_LARGE) {
                 long long damage = freed_damage(block, g.size);
                 if (damage >= 0) {
-                    report_block("write after free", block + REDZONE, block, g.size, "written after it was freed",
+                    report_block("write after free", block + REDZONE, block, asked_size(block, g.size),
+                                 "written after it was freed",
                                  damage - (long long)REDZONE, "found here:    ", NULL);
                     if (attempt < 8) continue; /* leak it (still marked live) and take another */
                 }
@@ -616,16 +659,16 @@ void ward_guard_free(void *p) {
     }
     guarded_t g;
     if (!check_live(p, &g, "invalid free", true)) return;
+    if (REDZONE > 0) {
+        debug_info_t *info = block_info(g.block);
+        info->free_stack = ward_stack_record();
+        info->free_thread = (uint32_t)os_thread_id();
+    }
     if (g.page == NULL) {
         recent_free_note(p);
         huge_track(g.seg, false);
         ward_huge_free(g.seg);
         return;
-    }
-    if (REDZONE > 0) {
-        debug_info_t *info = block_info(g.block);
-        info->free_stack = ward_stack_record();
-        info->free_thread = (uint32_t)os_thread_id();
     }
     fill_freed(&g);
     ward_heap_t *heap = ward_tls_heap;

@@ -258,6 +258,7 @@ static void heap_adopt(ward_heap_t *heap, ward_segment_t *seg) {
             ward_segment_free_span(heap, page);
             continue;
         }
+        if (page->free == NULL && page->bin != WARD_BIN_LARGE) ward_page_extend(page); /* revives sparse blocks */
         bool has_free = page->free != NULL || page->capacity < page->reserved;
         if (!has_free && page->bin != WARD_BIN_LARGE) {
             ward_page_set_delay(page, DELAY_USE, false);
@@ -363,6 +364,7 @@ void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now) {
             next = page->next;
             ward_page_collect(page);
             if (page->used == 0) page_free(heap, page);
+            else if (bin <= WARD_BIN_SMALL_LAST) ward_page_purge_sparse(page);
         }
     }
     if (force) {
@@ -436,7 +438,15 @@ static void *heap_malloc_large(ward_heap_t *heap, size_t size, size_t align, boo
     return ward_page_start(page);
 }
 
+static void *heap_malloc_bin(ward_heap_t *heap, size_t size, bool zero, bool may_sample);
+
 void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
+    return heap_malloc_bin(heap, size, zero, true);
+}
+
+/* The slow path of malloc; `may_sample` is false for the inner allocations
+ * of aligned requests (a sampled slot keeps only 16-byte alignment). */
+static void *heap_malloc_bin(ward_heap_t *heap, size_t size, bool zero, bool may_sample) {
     if (unlikely(heap == &ward_empty_heap)) {
         heap = ward_heap_for_thread();
         if (heap == NULL) {
@@ -449,7 +459,7 @@ void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
     ward_page_t *page = heap->bins[bin].first;
     if (page == NULL || page->free == NULL) {
         heap_tick(heap);
-        if (unlikely(ward_options.sample != 0) && !WARD_GUARD) {
+        if (unlikely(ward_options.sample != 0) && !WARD_GUARD && may_sample) {
             void *p = heap_maybe_sample(heap, size, zero);
             if (p != NULL) return p;
         }
@@ -460,7 +470,7 @@ void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) {
         }
         /* The fast path will hand out the rest of this free list. */
         if (unlikely(ward_options.sample != 0)) heap->sample_countdown -= page_free_count(page);
-    } else if (unlikely(ward_options.sample != 0) && !WARD_GUARD) {
+    } else if (unlikely(ward_options.sample != 0) && !WARD_GUARD && may_sample) {
         void *p = heap_maybe_sample(heap, size, zero);
         if (p != NULL) return p;
     }
@@ -487,17 +497,17 @@ void *ward_heap_alloc_aligned(ward_heap_t *heap, size_t size, size_t align, bool
         errno = ENOMEM;
         return NULL;
     }
-    if (align <= WARD_ALIGNMENT) return ward_heap_malloc_slow(heap, size, zero);
+    if (align <= WARD_ALIGNMENT) return heap_malloc_bin(heap, size, zero, true);
     /* Blocks of a class whose size is a multiple of align are all aligned:
      * pages start on slice boundaries. */
     if (size <= WARD_MEDIUM_MAX && align <= WARD_SLICE_SIZE && ward_bin_size(ward_bin_of(size)) % align == 0)
-        return ward_heap_malloc_slow(heap, size, zero);
+        return heap_malloc_bin(heap, size, zero, false);
     if (size > WARD_MEDIUM_MAX && align <= WARD_SLICE_SIZE) return heap_malloc_large(heap, size, align, zero);
     size_t padded = size + align - 1;
     if (padded > WARD_LARGE_MAX || align > WARD_SLICE_SIZE)
         return ward_huge_alloc(heap->is_thread_heap ? NULL : heap, size, align, zero);
     uint8_t *p = padded > WARD_MEDIUM_MAX ? heap_malloc_large(heap, padded, 0, zero)
-                                          : ward_heap_malloc_slow(heap, padded, zero);
+                                          : heap_malloc_bin(heap, padded, zero, false);
     if (p == NULL) return NULL;
     uint8_t *aligned = (uint8_t *)ward_align_up((uintptr_t)p, align);
     if (aligned != p) {

@@ -35,6 +35,7 @@ static void huge_header_init(ward_segment_t *seg, size_t map_size, uint8_t *user
     seg->huge_align = align;
     seg->huge_owner = owner;
     seg->huge_owned = 0;
+    seg->huge_cached = 0;
     atomic_store_explicit(&seg->huge_live, 0, memory_order_relaxed);
     seg->next = seg->prev = NULL;
 #if WARD_GUARD
@@ -179,6 +180,12 @@ fail:
 }
 
 void ward_huge_free(ward_segment_t *seg) {
+    if (unlikely(seg->huge_cached)) {
+        /* Freed already and waiting for reuse: acting on it again would put
+         * it in the cache twice. */
+        ward_report("double free", seg->huge_user, "a huge block, freed already", "freed here:    ", 0, 0, NULL);
+        return;
+    }
     owner_unlink(seg);
     account_huge(seg, -1);
     if (ward_options.stats) atomic_fetch_add_explicit(&ward_stats.frees, 1, memory_order_relaxed);
@@ -190,6 +197,7 @@ void ward_huge_free(ward_segment_t *seg) {
     uint64_t now = os_clock_ms();
     seg->huge_freed_ms = now;
     seg->huge_purged = 0;
+    seg->huge_cached = 1;
     ward_segment_t *evict = NULL;
     pthread_mutex_lock(&huge_lock);
     seg->prev = NULL;

@@ -156,10 +156,16 @@ typedef struct ward_segment_s {
     struct ward_heap_s *huge_owner;        /* first-class heap holding it, or NULL */
     uint64_t huge_freed_ms;
     uint8_t huge_purged;
+    uint8_t huge_cached;                   /* freed, waiting in the huge cache */
     uint8_t huge_owned;                    /* a chunk of an arena or pool */
     _Atomic(uint8_t) huge_live;            /* guard builds: the block is allocated */
     size_t huge_guard_uoff;                /* guard builds: user offset and end */
     size_t huge_guard_end;
+    /* Fast builds: 4 KiB pages purged inside pages of small blocks (bit k of
+     * entry i: OS page k of slice i), and each page's use at its last scan
+     * (page.c, "sparse pages"); indexed by the page's first slice. */
+    uint16_t sparse_purged[WARD_SLICES];
+    uint16_t sparse_scan_used[WARD_SLICES];
     ward_page_t pages[WARD_SLICES];        /* pages[0] is the invalid sentinel */
 } ward_segment_t;
 
@@ -395,6 +401,7 @@ WARD_INTERNAL void *ward_sample_alloc(size_t size, bool zero);
 WARD_INTERNAL void ward_sample_free(void *p);
 WARD_INTERNAL bool ward_sample_owns(const void *p);
 WARD_INTERNAL size_t ward_sample_usable(const void *p);
+WARD_INTERNAL void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg);
 
 /* stack.c */
 #define WARD_STACK_DEPTH 16
@@ -432,6 +439,8 @@ WARD_INTERNAL void ward_page_collect(ward_page_t *page);
 WARD_INTERNAL void ward_page_set_delay(ward_page_t *page, uintptr_t state, bool override_never);
 WARD_INTERNAL void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t *block);
 WARD_INTERNAL ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p);
+WARD_INTERNAL size_t ward_page_purge_sparse(ward_page_t *page);
+WARD_INTERNAL void ward_page_forget_sparse(ward_page_t *page);
 
 /* heap.c */
 WARD_INTERNAL void *ward_heap_malloc_slow(ward_heap_t *heap, size_t size, bool zero) WARD_NOINLINE;

@@ -188,6 +188,7 @@ void ward_leak_report(void) {
 
     ward_segments_visit(visit_segment, &st);
     ward_guard_huge_visit(add_block_cb, &st);
+    ward_sample_visit(add_block_cb, &st);
     sort_blocks(st.blocks, st.count);
 
     /* Roots: globals and this thread's TLS of every object, the thread's

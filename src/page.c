@@ -44,8 +44,13 @@ void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t 
     page->free_is_zero = 0;
 }
 
+static bool page_revive(ward_page_t *page);
+
 void ward_page_extend(ward_page_t *page) {
-    if (page->capacity >= page->reserved) return;
+    if (page->capacity >= page->reserved) {
+        page_revive(page);
+        return;
+    }
     size_t size = page->block_size;
     size_t count = PAGE_EXTEND_BYTES / size;
     if (count == 0) count = 1;
@@ -171,4 +176,142 @@ void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t 
 ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p) {
     size_t offset = (size_t)((const uint8_t *)p - ward_page_start(page));
     return (ward_block_t *)((uint8_t *)p - offset % page->block_size);
+}
+
+/* ---- sparse pages ----------------------------------------------------------------------
+ * A page of small blocks that is mostly free may still have no free *page*
+ * of memory the OS could take back, unless blocks that share a 4 KiB OS page
+ * are all free. ward_page_purge_sparse finds such OS pages, returns them
+ * (MADV_DONTNEED), and takes the free blocks that touch them off the free
+ * list: their memory now reads as zero, links included. Those blocks are
+ * "dormant": in no list, not counted as used. When the page runs out of
+ * blocks again, page_revive puts every block touching a purged OS page back
+ * on the free list (all of them are free: none was handed out since) and
+ * clears the marks. The marks live in the segment header, per slice. */
+
+#define OS_PAGE 4096u
+#define OS_PAGES_PER_SLICE (WARD_SLICE_SIZE / OS_PAGE)
+#define SPARSE_MIN_PURGE 4 /* OS pages: fewer are not worth a system call */
+
+static inline bool sparse_bit(const ward_segment_t *seg, size_t k) {
+    return (seg->sparse_purged[k / OS_PAGES_PER_SLICE] >> (k % OS_PAGES_PER_SLICE)) & 1;
+}
+
+static bool page_has_sparse(const ward_page_t *page) {
+    const ward_segment_t *seg = ward_segment_of(page);
+    for (unsigned i = page->slice_index; i < page->slice_index + page->slice_count; i++)
+        if (seg->sparse_purged[i]) return true;
+    return false;
+}
+
+static bool page_revive(ward_page_t *page) {
+    ward_segment_t *seg = ward_segment_of(page);
+    if (page->bin == WARD_BIN_LARGE || !page_has_sparse(page)) return false;
+    uint8_t *start = ward_page_start(page);
+    size_t bs = page->block_size;
+    size_t first_k = (size_t)page->slice_index * OS_PAGES_PER_SLICE;
+    ward_block_t *list = page->free;
+    for (size_t b = 0; b < page->capacity; b++) {
+        size_t k0 = (b * bs) / OS_PAGE, k1 = (b * bs + bs - 1) / OS_PAGE;
+        bool dormant = false;
+        for (size_t k = k0; k <= k1 && !dormant; k++) dormant = sparse_bit(seg, first_k + k);
+        if (!dormant) continue;
+        ward_block_t *block = (ward_block_t *)(start + b * bs);
+        ward_block_set_next(block, list);
+        list = block;
+    }
+    page->free = list;
+    page->free_is_zero = 0;
+    for (unsigned i = page->slice_index; i < page->slice_index + page->slice_count; i++) seg->sparse_purged[i] = 0;
+    return true;
+}
+
+void ward_page_forget_sparse(ward_page_t *page) {
+    ward_segment_t *seg = ward_segment_of(page);
+    for (unsigned i = page->slice_index; i < page->slice_index + page->slice_count; i++) {
+        seg->sparse_purged[i] = 0;
+        seg->sparse_scan_used[i] = 0;
+    }
+}
+
+size_t ward_page_purge_sparse(ward_page_t *page) {
+#if WARD_GUARD
+    /* Guard builds check the free pattern of freed blocks: a purged block
+     * would read as a write after free. */
+    (void)page;
+    return 0;
+#else
+    ward_segment_t *seg = ward_segment_of(page);
+    if (page->bin == WARD_BIN_LARGE || page->bin > WARD_BIN_SMALL_LAST || page->capacity == 0) return 0;
+    uint16_t last = seg->sparse_scan_used[page->slice_index];
+    /* Only pages at most half used whose use fell since the last look. */
+    if (page->used * 2u > page->capacity || (last != 0 && page->used + page->capacity / 8u >= last)) return 0;
+    seg->sparse_scan_used[page->slice_index] = (uint16_t)(page->used + 1);
+    ward_page_collect(page);
+    if (page->local_free != NULL) {
+        /* One list of every free block. */
+        ward_block_t *tail = page->local_free;
+        for (ward_block_t *n = ward_page_pop_next(page, tail); n != NULL; n = ward_page_pop_next(page, tail)) tail = n;
+        ward_block_set_next(tail, page->free);
+        page->free = page->local_free;
+        page->local_free = NULL;
+        page->free_is_zero = 0; /* freed blocks are not zero */
+    }
+    size_t bs = page->block_size;
+    uint8_t *start = ward_page_start(page);
+    uint64_t free_bits[WARD_SLICE_SIZE / WARD_ALIGNMENT / 64]; /* small pages: one slice */
+    memset(free_bits, 0, sizeof free_bits);
+    for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) {
+        size_t i = (size_t)((uint8_t *)b - start) / bs;
+        free_bits[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    /* Only OS pages wholly inside the carved part: blocks carved later into
+     * a purged OS page would be live, yet page_revive would hand them out. */
+    size_t carved = (size_t)page->capacity * bs;
+    size_t os_pages = carved / OS_PAGE;
+    uint16_t purge = 0;
+    unsigned count = 0;
+    for (size_t k = 0; k < os_pages; k++) {
+        if ((seg->sparse_purged[page->slice_index] >> k) & 1) continue;
+        size_t b0 = (k * OS_PAGE) / bs, b1 = ((k + 1) * OS_PAGE - 1) / bs;
+        if (b1 >= page->capacity) b1 = page->capacity - 1;
+        bool all_free = true;
+        for (size_t b = b0; b <= b1 && all_free; b++) all_free = (free_bits[b / 64] >> (b % 64)) & 1;
+        if (all_free) {
+            purge |= (uint16_t)(1u << k);
+            count++;
+        }
+    }
+    if (count < SPARSE_MIN_PURGE) return 0;
+    /* Off the free list: every free block touching a purged OS page. */
+    uint16_t purged = (uint16_t)(seg->sparse_purged[page->slice_index] | purge);
+    ward_block_t *keep = NULL;
+    for (ward_block_t *b = page->free, *next; b != NULL; b = next) {
+        next = ward_page_pop_next(page, b);
+        size_t off = (size_t)((uint8_t *)b - start);
+        size_t k0 = off / OS_PAGE, k1 = (off + bs - 1) / OS_PAGE;
+        bool dormant = false;
+        for (size_t k = k0; k <= k1 && !dormant; k++) dormant = (purged >> k) & 1;
+        if (dormant) continue;
+        ward_block_set_next(b, keep);
+        keep = b;
+    }
+    page->free = keep;
+    page->free_is_zero = 0;
+    seg->sparse_purged[page->slice_index] = purged;
+    size_t bytes = 0;
+    for (size_t k = 0; k < os_pages;) {
+        if (!((purge >> k) & 1)) {
+            k++;
+            continue;
+        }
+        size_t run = 1;
+        while (k + run < os_pages && ((purge >> (k + run)) & 1)) run++;
+        os_purge(start + k * OS_PAGE, run * OS_PAGE);
+        bytes += run * OS_PAGE;
+        k += run;
+    }
+    atomic_fetch_add_explicit(&ward_stats.purges, 1, memory_order_relaxed);
+    return bytes;
+#endif
 }

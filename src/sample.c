@@ -29,6 +29,7 @@ typedef struct slot_s {
     size_t size;
     uint8_t state;        /* 0 free (never used), 1 live, 2 freed */
     uint8_t alloc_n, free_n;
+    uint32_t depot_stack; /* debug builds: the allocation stack in the depot (leak report) */
     uintptr_t alloc_pcs[WARD_STACK_DEPTH];
     uintptr_t free_pcs[WARD_STACK_DEPTH];
 } slot_t;
@@ -119,6 +120,7 @@ void *ward_sample_alloc(size_t size, bool zero) {
     s->state = 1;
     s->free_n = 0;
     s->alloc_n = (uint8_t)ward_stack_capture_user(s->alloc_pcs, WARD_STACK_DEPTH, true);
+    s->depot_stack = WARD_GUARD >= 2 ? ward_stack_record() : 0;
     pthread_mutex_unlock(&sample_lock);
     if (zero) memset(user, 0, size);
     /* The alignment slack after the block must stay as it is. */
@@ -227,4 +229,14 @@ static void fault_handler(int sig, siginfo_t *info, void *ctx) {
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     sigaction(sig, &dfl, NULL);
+}
+
+/* Live sampled blocks, for the leak report. */
+void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg) {
+    if (sample_seg == NULL) return;
+    pthread_mutex_lock(&sample_lock);
+    for (size_t i = 0; i < slot_count; i++)
+        if (slots[i].state == 1)
+            add(arg, (uintptr_t)slots[i].user, (uintptr_t)slots[i].user + slots[i].size, slots[i].depot_stack);
+    pthread_mutex_unlock(&sample_lock);
 }

@@ -298,6 +298,8 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
     seg->purge_deadline_ms =
         seg->clean_slices == WARD_DATA_SLICES_MASK ? 0 : heap->now_ms + ward_options.purge_delay_ms;
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
+    memset(seg->sparse_purged, 0, sizeof seg->sparse_purged);
+    memset(seg->sparse_scan_used, 0, sizeof seg->sparse_scan_used);
     page_flags_set(&seg->pages[0], PAGE_INVALID);
     for (size_t i = 0; i < WARD_SLICES; i++) seg->slice_page[i] = &seg->pages[0];
     atomic_fetch_add_explicit(&ward_stats.segments, 1, memory_order_relaxed);
@@ -405,6 +407,7 @@ void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force) {
 /* Returns a page's slices to the segment's free bitmap. */
 static void segment_unclaim(ward_segment_t *seg, ward_page_t *page, uint64_t now) {
     unsigned index = page->slice_index, count = page->slice_count;
+    ward_page_forget_sparse(page);
 #if WARD_GUARD
     ward_guard_check_page(page);
     if (page->bin == WARD_BIN_LARGE && index + count != WARD_SLICES)

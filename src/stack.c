@@ -419,12 +419,10 @@ static void format_frame(ward_buf_t *b, size_t index, uintptr_t pc) {
 }
 
 void ward_stack_print(ward_buf_t *b, const char *label, const uintptr_t *pcs, size_t n) {
+    /* What the mode could not see, it leaves out. */
+    if (n == 0) return;
     ward_buf_str(b, "  ");
     ward_buf_str(b, label);
-    if (n == 0) {
-        ward_buf_str(b, " (no stack recorded)\n");
-        return;
-    }
     size_t indent = b->len;
     size_t line_start = indent;
     while (line_start > 0 && b->data[line_start - 1] != '\n') line_start--;

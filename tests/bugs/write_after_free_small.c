@@ -1,0 +1,28 @@
+/* write_after_free_small: a 48-byte block is freed, then written (8 bytes
+ * at offset 16); then 50000 malloc/free pairs of the same size, so that
+ * the block is handed out again, and the program exits. */
+#include "bugs.h"
+
+#define SIZE 48
+
+NOINLINE char *make_item(void) { return malloc(SIZE); }
+NOINLINE void release_item(char *p) { free(opaque(p)); }
+NOINLINE void stale_write(char *p) { memset(p + 16, 'w', 8); }
+
+NOINLINE void churn(void) {
+    for (int i = 0; i < 50000; i++) {
+        char *q = malloc(SIZE);
+        memset(q, 2, SIZE);
+        free(opaque(q));
+    }
+}
+
+int main(void) {
+    char *p = make_item();
+    memset(p, 1, SIZE);
+    note_addr(p);
+    release_item(p);
+    stale_write(opaque(p));
+    churn();
+    return finished();
+}
