@@ -236,17 +236,8 @@ static void heap_free_delayed(ward_heap_t *heap) {
 /* Puts the pages of a segment that was abandoned by its heap into ours. */
 static void heap_adopt(ward_heap_t *heap, ward_segment_t *seg) {
     ward_page_t *pages[WARD_SLICES];
-    size_t count = 0;
     ward_segment_adopt(heap, seg);
-    for (size_t i = 1; i < WARD_SLICES;) {
-        ward_page_t *page = seg->slice_page[i];
-        if (page == &seg->pages[0]) {
-            i++;
-            continue;
-        }
-        pages[count++] = page;
-        i += page->slice_count;
-    }
+    size_t count = ward_segment_pages(seg, pages);
     for (size_t k = 0; k < count; k++) {
         ward_page_t *page = pages[k];
         ward_page_set_delay(page, DELAY_NONE, true);
@@ -796,13 +787,10 @@ static void heap_release_segments(ward_heap_t *heap, ward_segment_t *list) {
     ward_segment_t *next;
     for (ward_segment_t *seg = list; seg != NULL; seg = next) {
         next = seg->next;
-        for (size_t i = 1; i < WARD_SLICES;) {
-            ward_page_t *page = seg->slice_page[i];
-            if (page == &seg->pages[0]) {
-                i++;
-                continue;
-            }
-            i += page->slice_count;
+        ward_page_t *pages[WARD_SLICES];
+        size_t count = ward_segment_pages(seg, pages);
+        for (size_t k = 0; k < count; k++) {
+            ward_page_t *page = pages[k];
 #if WARD_GUARD
             /* The segment goes back to its region: its large blocks' guard
              * pages must not stay behind. */

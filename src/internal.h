@@ -362,6 +362,23 @@ static inline void ward_block_set_next(ward_block_t *b, ward_block_t *next) {
 #endif
 }
 
+/* The pages of a segment in slice order, into out (room for WARD_SLICES);
+ * returns how many. Taken before acting on them, since freeing a page
+ * changes the slice map being walked. */
+static inline size_t ward_segment_pages(ward_segment_t *seg, ward_page_t **out) {
+    size_t n = 0;
+    for (size_t i = 1; i < WARD_SLICES;) {
+        ward_page_t *page = seg->slice_page[i];
+        if (page == &seg->pages[0]) {
+            i++;
+            continue;
+        }
+        out[n++] = page;
+        i += page->slice_count;
+    }
+    return n;
+}
+
 /* ---- counters (single writer) --------------------------------------------------- */
 
 static inline void ward_counter_add(_Atomic(uint64_t) *c, uint64_t n) {

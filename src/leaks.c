@@ -55,13 +55,10 @@ static void add_block_cb(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack) 
 
 static void visit_segment(ward_segment_t *seg, void *arg) {
     leak_state_t *st = arg;
-    for (size_t i = 1; i < WARD_SLICES;) {
-        ward_page_t *page = seg->slice_page[i];
-        if (page == &seg->pages[0]) {
-            i++;
-            continue;
-        }
-        i += page->slice_count;
+    ward_page_t *pages[WARD_SLICES];
+    size_t count = ward_segment_pages(seg, pages);
+    for (size_t j = 0; j < count; j++) {
+        ward_page_t *page = pages[j];
         if (page_flags(page) & (PAGE_OWNED | PAGE_INVALID)) continue;
         uint8_t *start = ward_page_start(page);
         size_t n = page->bin == WARD_BIN_LARGE ? 1 : page->capacity;

@@ -483,13 +483,10 @@ bool ward_abandoned_sweep(uint64_t now, bool force) {
     ward_segment_t *next;
     for (ward_segment_t *seg = abandoned_head; seg != NULL; seg = next) {
         next = seg->next;
-        for (size_t i = 1; i < WARD_SLICES;) {
-            ward_page_t *page = seg->slice_page[i];
-            if (page == &seg->pages[0]) {
-                i++;
-                continue;
-            }
-            i += page->slice_count;
+        ward_page_t *pages[WARD_SLICES];
+        size_t count = ward_segment_pages(seg, pages);
+        for (size_t k = 0; k < count; k++) {
+            ward_page_t *page = pages[k];
             ward_page_collect(page);
             if (page->used == 0) {
                 if (!ward_options.stats)
