@@ -281,7 +281,11 @@ static ward_page_t *heap_span_alloc(ward_heap_t *heap, size_t slices) {
         if (page != NULL) return page;
     }
     if (ward_segment_new(heap) == NULL) {
-        /* Out of address space: give back what the caches hold and retry. */
+        /* Out of address space: free this heap's empty pages (free does not
+         * retire them), give back what the caches hold, and retry. */
+        ward_heap_collect(heap, true, true);
+        page = ward_segment_find_span(heap, slices);
+        if (page != NULL) return page;
         ward_huge_cache_release();
         ward_segments_release_cached();
         if (ward_segment_new(heap) == NULL) return NULL;
