@@ -241,7 +241,9 @@ static void heap_adopt(ward_heap_t *heap, ward_segment_t *seg) {
     for (size_t k = 0; k < count; k++) {
         ward_page_t *page = pages[k];
         ward_page_set_delay(page, DELAY_NONE, true);
-        page_flags_set(page, (uint8_t)((page_flags(page) & PAGE_ALIGNED) | heap->page_flags));
+        /* What the page is (an arena or pool chunk, with inner-offset
+         * blocks) stays; how this heap counts (PAGE_SLOW) is the adopter's. */
+        page_flags_set(page, (uint8_t)((page_flags(page) & (PAGE_ALIGNED | PAGE_OWNED)) | heap->page_flags));
         page->next = page->prev = NULL;
         ward_page_collect(page);
         if (page->used == 0) {

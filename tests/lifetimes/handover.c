@@ -14,7 +14,11 @@
  *         frees every other one and allocates 25000 more (reusing the freed
  *         ones: reserved does not grow); the main thread checks contents and
  *         live counts and destroys the pool. Repeated 20 times, committed
- *         memory bounded likewise.
+ *         memory bounded likewise;
+ *  adopted a thread creates a pool and an arena and exits; the main thread
+ *         then needs memory and adopts the exited thread's segments; the
+ *         pool's objects are still its own (adoption used to clear the
+ *         chunks' mark, and pool free then reported its own objects).
  */
 #include "api.h"
 
@@ -205,6 +209,62 @@ static void test_pool(void)
     raw_free(h, sizeof *h);
 }
 
+/* ---- adoption ------------------------------------------------------------- */
+
+typedef struct {
+    ward_pool_t *p;
+    ward_arena_t *a;
+    uint64_t *objs[64];
+    char *text;
+} adopt_ho_t;
+
+static void *adopt_first(void *arg)
+{
+    adopt_ho_t *h = arg;
+    h->p = ward_pool_new(24, 8);
+    h->a = ward_arena_new(0);
+    CHECK(h->p != NULL && h->a != NULL);
+    for (int i = 0; i < 64; i++) {
+        h->objs[i] = ward_pool_alloc(h->p);
+        CHECK(h->objs[i] != NULL);
+        h->objs[i][0] = (uint64_t)i;
+    }
+    h->text = ward_arena_strdup(h->a, "kept across adoption");
+    CHECK(h->text != NULL);
+    return NULL;
+}
+
+static void test_adopted(void)
+{
+    adopt_ho_t *h = raw_alloc(sizeof *h);
+    memset(h, 0, sizeof *h);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, adopt_first, h) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    /* Enough large blocks that this thread's heap runs out of room and
+     * adopts the exited thread's abandoned segment. */
+    enum { NB = 400 };
+    void **blocks = raw_alloc(NB * sizeof *blocks);
+    for (int i = 0; i < NB; i++) {
+        blocks[i] = ward_malloc(70000);
+        CHECK(blocks[i] != NULL);
+    }
+    for (int i = 0; i < 64; i++) {
+        CHECK(h->objs[i][0] == (uint64_t)i);
+        ward_pool_free(h->p, h->objs[i]);
+    }
+    CHECK(ward_pool_live(h->p) == 0);
+    uint64_t *o = ward_pool_alloc(h->p);
+    CHECK(o != NULL);
+    ward_pool_free(h->p, o);
+    CHECK(strcmp(h->text, "kept across adoption") == 0);
+    for (int i = 0; i < NB; i++) ward_free(blocks[i]);
+    ward_pool_destroy(h->p);
+    ward_arena_destroy(h->a);
+    raw_free(blocks, NB * sizeof *blocks);
+    raw_free(h, sizeof *h);
+}
+
 int main(int argc, char **argv)
 {
     t_init();
@@ -215,6 +275,10 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "pool")) {
         test_pool();
         printf("handover pool (%s): ok\n", T_VARIANT);
+    }
+    if (argc < 2 || !strcmp(argv[1], "adopted")) {
+        test_adopted();
+        printf("handover adopted (%s): ok\n", T_VARIANT);
     }
     return 0;
 }
