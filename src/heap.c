@@ -388,12 +388,12 @@ static void heap_tick(ward_heap_t *heap) {
     ward_purge_global(now, false);
 }
 
-/* Blocks on a page's free list: what the fast path hands out before the
- * slow path runs again (counted only when sampling). */
-static WARD_NOINLINE int64_t page_free_count(const ward_page_t *page) {
-    int64_t n = 0;
-    for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) n++;
-    return n;
+/* At most what the fast path hands out from this page before the slow path
+ * runs again: the carved blocks not in use (the free list, plus owner frees
+ * that wait on the local list). O(1), so sampling costs no walk; the bound
+ * makes samples a little more frequent than one in N, never rarer. */
+static inline int64_t page_free_bound(const ward_page_t *page) {
+    return (int64_t)page->capacity - (int64_t)page->used;
 }
 
 /* One allocation in about ward_options.sample goes to a guarded slot. The
@@ -466,7 +466,7 @@ static void *heap_malloc_bin(ward_heap_t *heap, size_t size, bool zero, bool may
             return NULL;
         }
         /* The fast path will hand out the rest of this free list. */
-        if (unlikely(ward_options.sample != 0)) heap->sample_countdown -= page_free_count(page);
+        if (unlikely(ward_options.sample != 0)) heap->sample_countdown -= page_free_bound(page);
     } else if (unlikely(ward_options.sample != 0) && !WARD_GUARD && may_sample) {
         void *p = heap_maybe_sample(heap, size, zero);
         if (p != NULL) return p;
@@ -718,7 +718,11 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->is_thread_heap = thread_heap;
     heap->huge_list = NULL;
     heap->random = os_random_seed() | 1;
-    heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+    /* Sampled slots outlive heaps: a first-class heap's blocks are never
+     * sampled, or its destroy would leave them behind. */
+    heap->sample_countdown = thread_heap
+        ? (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1))
+        : INT64_MAX;
 }
 
 ward_heap_t *ward_heap_for_thread(void) {
