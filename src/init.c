@@ -23,9 +23,11 @@ void ward_lock_all(void) {
     ward_heaps_lock();
     ward_huge_lock();
     ward_segment_lock_all();
+    ward_sample_lock();
 }
 
 void ward_unlock_all(bool child) {
+    ward_sample_unlock(child);
     ward_segment_unlock_all(child);
     ward_huge_unlock(child);
     ward_heaps_unlock(child);

@@ -415,6 +415,8 @@ WARD_INTERNAL void ward_report(const char *kind, const void *addr, const char *d
 
 /* sample.c */
 WARD_INTERNAL void *ward_sample_alloc(size_t size, bool zero);
+WARD_INTERNAL void ward_sample_lock(void);
+WARD_INTERNAL void ward_sample_unlock(bool child);
 WARD_INTERNAL void ward_sample_free(void *p);
 WARD_INTERNAL bool ward_sample_owns(const void *p);
 WARD_INTERNAL size_t ward_sample_usable(const void *p);

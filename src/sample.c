@@ -51,6 +51,17 @@ static inline uint8_t *slot_data(size_t i) {
 
 static void fault_handler(int sig, siginfo_t *info, void *ctx);
 
+/* fork: held across it like every ward lock, so the child never inherits it
+ * taken by a thread that does not exist there. */
+void ward_sample_lock(void) {
+    pthread_mutex_lock(&sample_lock);
+}
+
+void ward_sample_unlock(bool child) {
+    if (child) pthread_mutex_init(&sample_lock, NULL);
+    else pthread_mutex_unlock(&sample_lock);
+}
+
 static bool sample_setup(void) {
     int st = atomic_load_explicit(&sample_state, memory_order_acquire);
     if (st != 0) return st == 1;
