@@ -126,7 +126,8 @@ WARD_API size_t ward_arena_reserved(const ward_arena_t *arena);
 /* ---- pools --------------------------------------------------------------- */
 
 /* Objects of one size (up to 1 MiB), O(1) alloc and free, no per-object
- * header. align: a power of two or 0 (16). One thread at a time. Pool
+ * header. align: a power of two up to 512 KiB, or 0 (16); a larger size or
+ * alignment gives NULL with ENOMEM. One thread at a time. Pool
  * objects are not malloc memory: free() refuses them; ward_pool_free refuses
  * pointers that are not objects of that pool. */
 typedef struct ward_pool_s ward_pool_t;

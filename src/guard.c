@@ -585,11 +585,8 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
             return NULL;
         }
     }
-    if (unlikely(ward_options.sample != 0) && size <= 4096 && align <= WARD_ALIGNMENT &&
-        --heap->sample_countdown <= 0) {
-        uint64_t r = heap->random ^ (heap->random << 13);
-        heap->random = r ^ (r >> 7) ^ (r << 17);
-        heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+    if (size <= 4096 && align <= WARD_ALIGNMENT && unlikely(--heap->sample_countdown <= 0)) {
+        heap->sample_countdown = ward_heap_sample_interval(heap);
         void *p = ward_sample_alloc(size, zero);
         if (p != NULL) return p;
     }

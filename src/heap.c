@@ -396,14 +396,21 @@ static inline int64_t page_free_bound(const ward_page_t *page) {
     return (int64_t)page->capacity - (int64_t)page->used;
 }
 
-/* One allocation in about ward_options.sample goes to a guarded slot. The
- * countdown is lowered here for the blocks the fast path hands out between
- * two slow paths, so the fast path does no counting. */
-static WARD_NOINLINE void *heap_maybe_sample(ward_heap_t *heap, size_t size, bool zero) {
-    if (--heap->sample_countdown > 0) return NULL;
+/* Allocations until the next sample: about ward_options.sample, at random;
+ * INT64_MAX (never) when sampling is off or for first-class heaps, whose
+ * destroy would leave sampled blocks behind. */
+int64_t ward_heap_sample_interval(ward_heap_t *heap) {
+    if (ward_options.sample == 0 || !heap->is_thread_heap) return INT64_MAX;
     uint64_t r = heap->random ^ (heap->random << 13);
     heap->random = r ^ (r >> 7) ^ (r << 17);
-    heap->sample_countdown = (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+    return (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1));
+}
+
+/* One allocation in about ward_options.sample goes to a guarded slot. The
+ * countdown is lowered on the slow path, also by the blocks the fast path
+ * will hand out before it comes back, so the fast path does no counting. */
+static WARD_NOINLINE WARD_COLD void *heap_sample(ward_heap_t *heap, size_t size, bool zero) {
+    heap->sample_countdown = ward_heap_sample_interval(heap);
     return ward_sample_alloc(size, zero);
 }
 
@@ -456,8 +463,8 @@ static void *heap_malloc_bin(ward_heap_t *heap, size_t size, bool zero, bool may
     ward_page_t *page = heap->bins[bin].first;
     if (page == NULL || page->free == NULL) {
         heap_tick(heap);
-        if (unlikely(ward_options.sample != 0) && !WARD_GUARD && may_sample) {
-            void *p = heap_maybe_sample(heap, size, zero);
+        if (!WARD_GUARD && may_sample && unlikely(--heap->sample_countdown <= 0)) {
+            void *p = heap_sample(heap, size, zero);
             if (p != NULL) return p;
         }
         page = heap_find_page(heap, bin);
@@ -465,10 +472,11 @@ static void *heap_malloc_bin(ward_heap_t *heap, size_t size, bool zero, bool may
             errno = ENOMEM;
             return NULL;
         }
-        /* The fast path will hand out the rest of this free list. */
-        if (unlikely(ward_options.sample != 0)) heap->sample_countdown -= page_free_bound(page);
-    } else if (unlikely(ward_options.sample != 0) && !WARD_GUARD && may_sample) {
-        void *p = heap_maybe_sample(heap, size, zero);
+        /* The fast path will hand out the rest of this free list (guard
+         * builds count every allocation instead). */
+        if (!WARD_GUARD) heap->sample_countdown -= page_free_bound(page);
+    } else if (!WARD_GUARD && may_sample && unlikely(--heap->sample_countdown <= 0)) {
+        void *p = heap_sample(heap, size, zero);
         if (p != NULL) return p;
     }
     ward_block_t *block = page->free;
@@ -718,11 +726,7 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->is_thread_heap = thread_heap;
     heap->huge_list = NULL;
     heap->random = os_random_seed() | 1;
-    /* Sampled slots outlive heaps: a first-class heap's blocks are never
-     * sampled, or its destroy would leave them behind. */
-    heap->sample_countdown = thread_heap
-        ? (int64_t)(ward_options.sample / 2 + heap->random % (ward_options.sample + 1))
-        : INT64_MAX;
+    heap->sample_countdown = ward_heap_sample_interval(heap);
 }
 
 ward_heap_t *ward_heap_for_thread(void) {

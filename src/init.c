@@ -56,7 +56,10 @@ void ward_init(void) {
         ward_guard_init();
         pthread_key_create(&ward_heap_key, ward_heap_thread_done);
         pthread_atfork(fork_prepare, fork_parent, fork_child);
-        if (ward_options.sample != 0) ward_stack_load_unwinder(); /* may allocate: after the rest */
+        /* Exact stacks for sampled blocks when the user asked for sampling;
+         * the default rate keeps frame-pointer stacks and loads nothing.
+         * May allocate: after the rest. */
+        if (ward_options.sample_requested) ward_stack_load_unwinder();
         init_running_here = 0;
         atomic_store_explicit(&ward_init_state, 2, memory_order_release);
         if (ward_options.verbose) ward_options_print(ward_options.log_fd);

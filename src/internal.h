@@ -76,6 +76,9 @@
 #define WARD_MEDIUM_MAX 65536                /* blocks in medium pages */
 #define WARD_MEDIUM_PAGE_SLICES 8
 #define WARD_LARGE_MAX ((size_t)2 << 20)     /* one-block pages inside segments */
+/* WARD_SAMPLE's default: about one allocation in this many gets a guarded
+ * slot in every mode (measured cost in bench/RESULTS.md, well under 1 %). */
+#define WARD_SAMPLE_DEFAULT 100000
 #define WARD_HUGE_HEADER 4096                /* header page of a huge mapping */
 #define WARD_MAX_REQUEST ((size_t)PTRDIFF_MAX - WARD_SEGMENT_SIZE * 2)
 
@@ -244,6 +247,7 @@ typedef struct ward_options_s {
     bool abort_on_error;
     bool leaks;                 /* leak report at exit (guard builds) */
     uint64_t sample;            /* WARD_SAMPLE: one allocation in this many gets a guard slot; 0 off */
+    bool sample_requested;      /* WARD_SAMPLE set by the user (not the default) */
     int log_fd;
 } ward_options_t;
 
@@ -473,6 +477,7 @@ WARD_INTERNAL void ward_page_retire(ward_heap_t *heap, ward_page_t *page) WARD_N
 WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
 WARD_INTERNAL void ward_heap_thread_done(void *heap);
 WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
+WARD_INTERNAL int64_t ward_heap_sample_interval(ward_heap_t *heap);
 WARD_INTERNAL size_t ward_block_usable(const void *p);
 WARD_INTERNAL bool ward_block_is_malloc(const void *p);
 WARD_INTERNAL void ward_heap_adopt_abandoned(ward_heap_t *heap);

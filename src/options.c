@@ -17,6 +17,7 @@ ward_options_t ward_options = {
     .verbose = false,
     .abort_on_error = true,
     .leaks = WARD_GUARD >= 2,
+    .sample = WARD_SAMPLE_DEFAULT,
     .log_fd = 2,
 };
 
@@ -55,7 +56,10 @@ void ward_options_init(void) {
         ward_options.huge_cache_bytes = (size_t)v << 20;
     parse_bool(getenv("WARD_STATS"), &ward_options.stats);
     parse_bool(getenv("WARD_LEAKS"), &ward_options.leaks);
-    if (parse_u64(getenv("WARD_SAMPLE"), &v)) ward_options.sample = v;
+    if (parse_u64(getenv("WARD_SAMPLE"), &v)) {
+        ward_options.sample = v;
+        ward_options.sample_requested = v != 0;
+    }
     parse_bool(getenv("WARD_VERBOSE"), &ward_options.verbose);
     const char *on_error = getenv("WARD_ON_ERROR");
     if (on_error != NULL && !strcmp(on_error, "report")) ward_options.abort_on_error = false;

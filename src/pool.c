@@ -7,7 +7,8 @@
  * slot's address through its page (ward_page_of), which lets
  * ward_pool_free refuse a pointer from another pool or from malloc.
  *
- * Objects may be up to 1 MiB (a chunk holds at least one). A pool is used by
+ * Objects may be up to 1 MiB, aligned up to 512 KiB (a chunk holds at least
+ * one and stays a large page). A pool is used by
  * one thread at a time, like an arena.
  */
 #include "internal.h"
@@ -17,6 +18,10 @@
 #define POOL_CHUNK_FIRST ((size_t)64 << 10)
 #define POOL_CHUNK_MAX WARD_LARGE_MAX
 #define POOL_MAX_OBJECT ((size_t)1 << 20)
+/* A chunk holding a header, alignment padding and one object must fit in a
+ * large page (POOL_CHUNK_MAX): pool free finds chunks through page flags,
+ * which huge blocks do not have. */
+#define POOL_MAX_ALIGN (POOL_MAX_OBJECT / 2)
 
 /* tag is POOL_MAGIC ^ the pool's address: one comparison tells that a chunk
  * is a pool chunk and whose (arena chunks start with a different tag). */
@@ -70,7 +75,7 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
         errno = EINVAL;
         return NULL;
     }
-    if (obj_size > POOL_MAX_OBJECT || align > POOL_MAX_OBJECT) {
+    if (obj_size > POOL_MAX_OBJECT || align > POOL_MAX_ALIGN) {
         errno = ENOMEM;
         return NULL;
     }

@@ -103,8 +103,19 @@ static bool sample_setup(void) {
     return atomic_load(&sample_state) == 1;
 }
 
+/* What a sampled block adds to in_use: its size when counting exactly,
+ * else its page, as pages are counted. */
+static int64_t sample_in_use_bytes(size_t size) {
+    return (int64_t)(ward_options.stats ? size : page_size);
+}
+
 void *ward_sample_alloc(size_t size, bool zero) {
     if (size > 4096 || !sample_setup()) return NULL;
+    /* The stack is taken before the lock: unwinding may take the dynamic
+     * linker's lock, which a thread inside dlopen holds while it allocates. */
+    uintptr_t pcs[WARD_STACK_DEPTH];
+    size_t depth = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true);
+    uint32_t depot_stack = WARD_GUARD >= 2 ? ward_stack_record() : 0;
     pthread_mutex_lock(&sample_lock);
     size_t i;
     if (next_fresh < slot_count) {
@@ -130,9 +141,11 @@ void *ward_sample_alloc(size_t size, bool zero) {
     s->size = size;
     s->state = 1;
     s->free_n = 0;
-    s->alloc_n = (uint8_t)ward_stack_capture_user(s->alloc_pcs, WARD_STACK_DEPTH, true);
-    s->depot_stack = WARD_GUARD >= 2 ? ward_stack_record() : 0;
+    s->alloc_n = (uint8_t)depth;
+    memcpy(s->alloc_pcs, pcs, depth * sizeof pcs[0]);
+    s->depot_stack = depot_stack;
     pthread_mutex_unlock(&sample_lock);
+    ward_stats_account(NULL, sample_in_use_bytes(size));
     if (zero) memset(user, 0, size);
     /* The alignment slack after the block must stay as it is. */
     memset(user + size, 0xa5, (size_t)(data + page_size - user) - size);
@@ -162,6 +175,8 @@ size_t ward_sample_usable(const void *p) {
 void ward_sample_free(void *p) {
     size_t i;
     slot_t *s = slot_of(p, &i);
+    uintptr_t pcs[WARD_STACK_DEPTH];
+    size_t depth = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true); /* before the lock: see above */
     pthread_mutex_lock(&sample_lock);
     if (s == NULL || s->state != 1 || p != s->user) {
         bool twice = s != NULL && s->state == 2 && p == s->user;
@@ -186,11 +201,14 @@ void ward_sample_free(void *p) {
         }
     }
     s->state = 2;
-    s->free_n = (uint8_t)ward_stack_capture_user(s->free_pcs, WARD_STACK_DEPTH, true);
+    s->free_n = (uint8_t)depth;
+    memcpy(s->free_pcs, pcs, depth * sizeof pcs[0]);
+    size_t size = s->size;
     os_protect(slot_data(i), page_size, false);
     freed_ring[(freed_head + freed_len) % slot_count] = i;
     freed_len++;
     pthread_mutex_unlock(&sample_lock);
+    ward_stats_account(NULL, -sample_in_use_bytes(size));
 }
 
 /* ---- the fault handler ------------------------------------------------------------------- */

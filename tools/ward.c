@@ -165,7 +165,7 @@ static void help(void)
         "  WARD_LEAKS=0|1         leak report at exit (on by default in debug mode)\n"
         "  WARD_SAMPLE=N          put about one allocation in N in a guarded slot:\n"
         "                         an overflow or use after free of it faults at once\n"
-        "                         and is reported (0 turns sampling off)\n"
+        "                         and is reported (default 100000; 0 turns it off)\n"
         "  WARD_UNWIND=full       record stacks with the DWARF unwinder (exact through\n"
         "                         code without frame pointers, slower; debug mode)\n"
         "  WARD_SYMBOLIZE=0       print reports' stacks as addresses and function\n"

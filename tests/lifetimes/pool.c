@@ -6,9 +6,9 @@
  *             (address-derived patterns checked after all are written);
  *             ward_pool_object_size, ward_pool_live and ward_pool_reserved
  *             (>= live objects' bytes) agree; a 0-byte object size works;
- *  alignment  every power-of-two alignment 1..1 MiB (all accepted by
+ *  alignment  every power-of-two alignment 1..512 KiB (all accepted by
  *             ward_pool_new) gives objects aligned to it, for object sizes
- *             1, 24 and 100;
+ *             1, 24 and 100, which ward_pool_free accepts;
  *  reuse      a freed object is the next one handed out (LIFO); freeing all
  *             and allocating as many again gives back the same set of
  *             addresses and takes no new chunk (reserved unchanged);
@@ -20,7 +20,9 @@
  *             of where it started; chunks grow (fewer than 100 chunks);
  *  limits     obj_size 1 MiB + 1, SIZE_MAX, PTRDIFF_MAX give NULL + ENOMEM;
  *             a non-power-of-two alignment gives NULL + EINVAL; an
- *             alignment above 1 MiB gives NULL; ward_pool_destroy(NULL) is
+ *             alignment above 512 KiB gives NULL + ENOMEM; objects of 1 B,
+ *             the alignment and 1 MiB at alignments 64..512 KiB are
+ *             aligned, freed and reused; ward_pool_destroy(NULL) is
  *             ignored; obj_size exactly 1 MiB works.
  */
 #include "api.h"
@@ -95,16 +97,20 @@ static void test_alignment(void)
     static const size_t sizes[] = {1, 24, 100};
     int bad = 0;
     for (size_t si = 0; si < 3; si++) {
-        for (size_t align = 1; align <= MiB; align *= 2) {
+        for (size_t align = 1; align <= MiB / 2; align *= 2) {
             ward_pool_t *p = ward_pool_new(sizes[si], align);
             CHECKF(p != NULL, "ward_pool_new(%zu, %zu) returned NULL", sizes[si], align);
             int misaligned = 0;
+            unsigned char *objs[20];
             for (int i = 0; i < 20; i++) {
                 unsigned char *o = ward_pool_alloc(p);
                 CHECK(o != NULL);
                 memset(o, 1, sizes[si]);
                 if ((uintptr_t)o % align != 0) misaligned++;
+                objs[i] = o;
             }
+            for (int i = 0; i < 20; i += 2) ward_pool_free(p, objs[i]); /* the pool's own objects: accepted */
+            CHECK(ward_pool_live(p) == 10);
             if (misaligned) {
                 fprintf(stderr, "ward_pool_new(%zu, %zu): %d of 20 objects misaligned\n", sizes[si], align,
                         misaligned);
@@ -257,6 +263,29 @@ static void test_limits(void)
     errno = 0;
     CHECK(ward_pool_new(24, opaque_size(2 * MiB)) == NULL);
     CHECK(errno == ENOMEM || errno == EINVAL);
+    /* Alignments up to 512 KiB, with objects up to 1 MiB: their chunks stay
+     * inside segments, where ward_pool_free finds them (a 1 MiB alignment
+     * used to give a pool whose own objects ward_pool_free refused). */
+    EXPECT_NULL_ERRNO(ward_pool_new(opaque_size(MiB), opaque_size(MiB)), ENOMEM);
+    EXPECT_NULL_ERRNO(ward_pool_new(16, opaque_size(MiB)), ENOMEM);
+    for (size_t align = 64 << 10; align <= 512 << 10; align *= 2) {
+        size_t sizes[] = {1, align, MiB};
+        for (int k = 0; k < 3; k++) {
+            ward_pool_t *ap = ward_pool_new(sizes[k], align);
+            CHECKF(ap != NULL, "pool of %zu-byte objects aligned to %zu", sizes[k], align);
+            unsigned char *objs[4];
+            for (int i = 0; i < 4; i++) {
+                objs[i] = ward_pool_alloc(ap);
+                CHECK(objs[i] != NULL);
+                CHECKF((uintptr_t)objs[i] % align == 0, "object %p not aligned to %zu", (void *)objs[i], align);
+                memset(objs[i], i, sizes[k]);
+            }
+            for (int i = 0; i < 4; i++) ward_pool_free(ap, objs[i]);
+            CHECK(ward_pool_live(ap) == 0);
+            CHECK(ward_pool_alloc(ap) != NULL);
+            ward_pool_destroy(ap);
+        }
+    }
     ward_pool_destroy(NULL);
 
     ward_pool_t *p = ward_pool_new(MiB, 0);
