@@ -1,10 +1,10 @@
 # Convenience wrapper around CMake. `make` builds, `make demo` runs a real
 # program under ward, `make check` runs the whole test suite (normal build,
-# ASan+UBSan build, TSan build).
+# ASan+UBSan build, TSan build, the benchmark smoke test, the Rust bindings).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build demo check check-normal check-asan check-tsan check-bench bench deps install clean
+.PHONY: all build demo check check-normal check-asan check-tsan check-bench check-rust bench deps install clean
 
 all: build
 
@@ -36,7 +36,13 @@ check-tsan: deps
 check-bench: build
 	bench/run --quick
 
-check: check-normal check-asan check-tsan check-bench
+# The Rust crates (bindings/rust), offline: build, tests with the fast and
+# the debug-mode library, clippy, rustdoc, rustfmt. Their `dynamic` feature
+# is tested against build/libward-prefixed.so.
+check-rust: build
+	bindings/rust/ci.sh
+
+check: check-normal check-asan check-tsan check-bench check-rust
 	@echo "ward: all test suites passed"
 
 # The full benchmark run (about 20 minutes): writes bench/RESULTS.md.
