@@ -53,8 +53,16 @@ void ward_guard_init(void) {
 
 #define FREE_PATTERN 0xdf
 #define TRAILER 8
-#define FULL_CHECK_MAX 1024   /* blocks up to this size are checked whole */
-#define PARTIAL_CHECK 64      /* bigger ones: this much at each end */
+/* Freed blocks up to FULL_CHECK_MAX bytes are filled and checked whole,
+ * bigger ones PARTIAL_CHECK bytes at each end (where stale pointers into
+ * structures mostly write). Hardened mode, for production, keeps the fill
+ * short; debug mode looks further. */
+#if WARD_GUARD >= 2
+#define FULL_CHECK_MAX 1024
+#else
+#define FULL_CHECK_MAX 256
+#endif
+#define PARTIAL_CHECK 64
 #define LARGE_CANARY 64
 #define SEGMAP_ENTRIES ((size_t)1 << (48 - WARD_SEGMENT_SHIFT))
 
@@ -214,14 +222,41 @@ typedef struct guarded_s {
     size_t end;
 } guarded_t;
 
+/* Index of the first of the n bytes at p that is not `byte`, or n. Word by
+ * word: these scans run on every guarded allocation and free. */
+static size_t first_other_byte(const uint8_t *p, size_t n, uint8_t byte) {
+    const uint64_t pattern = 0x0101010101010101ull * byte;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        memcpy(&c, p + i + 16, 8);
+        memcpy(&d, p + i + 24, 8);
+        if (((a ^ pattern) | (b ^ pattern) | (c ^ pattern) | (d ^ pattern)) != 0) break;
+    }
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        if (w != pattern) break;
+    }
+    for (; i < n; i++)
+        if (p[i] != byte) return i;
+    return n;
+}
+
 static inline uint32_t trailer_key(const uint8_t *block) {
     uint64_t k = ((uintptr_t)block ^ ward_secret) * 0x9e3779b97f4a7c15ull;
     return (uint32_t)(k >> 32);
 }
 
+/* Per block, from the secret, and never a byte that overflows commonly
+ * write: not zero (off-by-one string terminators), not ASCII text, not 0xff,
+ * not the free pattern. A one-byte overflow of such a byte is always caught;
+ * of arbitrary binary data, all but one time in about 127. */
 static inline uint8_t canary_byte(const uint8_t *block) {
-    uint8_t c = (uint8_t)(trailer_key(block) >> 8);
-    return c == FREE_PATTERN || c == 0 ? 0xa5 : c;
+    uint8_t c = (uint8_t)(0x80 | (trailer_key(block) >> 8));
+    return c == FREE_PATTERN || c == 0xff ? 0xa5 : c;
 }
 
 static size_t canary_end(const guarded_t *g) {
@@ -266,21 +301,17 @@ static bool read_geometry(guarded_t *g) {
 /* Offset (from the user pointer) of the first canary byte after the block
  * that changed, or -1. */
 static long long canary_damage(const guarded_t *g) {
-    uint8_t c = canary_byte(g->block);
     size_t stop = canary_end(g);
-    for (size_t i = g->end; i < stop; i++)
-        if (g->block[i] != c) return (long long)(i - g->uoff);
-    return -1;
+    size_t i = g->end + first_other_byte(g->block + g->end, stop - g->end, canary_byte(g->block));
+    return i < stop ? (long long)(i - g->uoff) : -1;
 }
 
 /* How many bytes before the user pointer were overwritten (debug builds'
  * left redzone), or 0. */
 static size_t underflow_damage(const guarded_t *g) {
     if (REDZONE == 0) return 0;
-    uint8_t c = canary_byte(g->block);
-    for (size_t i = INFO_END; i < g->uoff; i++)
-        if (g->block[i] != c) return g->uoff - i;
-    return 0;
+    size_t i = INFO_END + first_other_byte(g->block + INFO_END, g->uoff - INFO_END, canary_byte(g->block));
+    return g->uoff - i;
 }
 
 /* Finds the raw block holding p. Reports and returns false for a pointer
@@ -456,31 +487,55 @@ static size_t asked_size(uint8_t *block, size_t raw) {
 
 /* ---- fresh and freed memory ----------------------------------------------------------- */
 
+/* libc's memset, called through a pointer the compiler cannot see through:
+ * it would otherwise expand the call into a string instruction that is
+ * several times slower than libc's vector code at these sizes. */
+static void *(*volatile const libc_memset)(void *, int, size_t) = memset;
+
+static inline void pattern_fill(uint8_t *p, size_t n) {
+    libc_memset(p, FREE_PATTERN, n);
+}
+
 void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
-    memset(first, FREE_PATTERN, bytes); /* trailers included: harmless, never read while free */
+    pattern_fill(first, bytes); /* trailers included: harmless, never read while free */
 }
 
 /* Fills a freed block with the pattern, keeping its trailer so that a
  * second free can still say how big the block was. */
+
 static void fill_freed(guarded_t *g) {
     if (g->page == NULL) return;
     if (g->size <= FULL_CHECK_MAX) {
-        memset(g->block + INFO_END, FREE_PATTERN, g->size - INFO_END - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
+        pattern_fill(g->block + INFO_END, g->size - INFO_END - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
     } else {
-        memset(g->block + INFO_END, FREE_PATTERN, PARTIAL_CHECK);
-        memset(g->block + g->size - PARTIAL_CHECK, FREE_PATTERN, PARTIAL_CHECK - TRAILER);
+        pattern_fill(g->block + INFO_END, PARTIAL_CHECK);
+        pattern_fill(g->block + g->size - PARTIAL_CHECK, PARTIAL_CHECK - TRAILER);
     }
 }
 
 /* Offset of the first byte of a block handed out again that differs from
  * the free pattern (the first word holds the free-list link), or -1. */
+static const uint8_t free_pattern_bytes[256] = {[0 ... 255] = FREE_PATTERN};
+
+/* first_other_byte(p, n, FREE_PATTERN), through memcmp against a buffer of
+ * the pattern: libc's memcmp compares a vector at a time. */
+static size_t first_not_freed(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i += sizeof free_pattern_bytes) {
+        size_t k = n - i < sizeof free_pattern_bytes ? n - i : sizeof free_pattern_bytes;
+        if (memcmp(p + i, free_pattern_bytes, k) != 0) return i + first_other_byte(p + i, k, FREE_PATTERN);
+    }
+    return n;
+}
+
 static long long freed_damage(const uint8_t *block, size_t size) {
     size_t head = size <= FULL_CHECK_MAX ? size - TRAILER : PARTIAL_CHECK + INFO_END;
-    for (size_t i = INFO_END; i < head; i++)
-        if (block[i] != FREE_PATTERN) return (long long)i;
-    if (size > FULL_CHECK_MAX)
-        for (size_t i = size - PARTIAL_CHECK; i < size - TRAILER; i++)
-            if (block[i] != FREE_PATTERN) return (long long)i;
+    size_t i = INFO_END + first_not_freed(block + INFO_END, head - INFO_END);
+    if (i < head) return (long long)i;
+    if (size > FULL_CHECK_MAX) {
+        size_t tail = size - PARTIAL_CHECK;
+        i = tail + first_not_freed(block + tail, PARTIAL_CHECK - TRAILER);
+        if (i < size - TRAILER) return (long long)i;
+    }
     return -1;
 }
 
@@ -508,14 +563,17 @@ static void release_raw(void *block) {
     ward_free_inline(block);
 }
 
-/* A block leaving the quarantine: check that nothing wrote to it. */
+/* A small block leaving the quarantine goes back to its page still filled:
+ * its pattern is checked once, when it is handed out again (or its page is
+ * released). A large block's page goes away with it: checked now. */
 static void release_quarantined(void *block, size_t size) {
-    long long damage = freed_damage(block, size);
-    if (damage >= 0) {
-        report_block("write after free", (uint8_t *)block + REDZONE, block, asked_size(block, size),
-                     "written after it was freed",
-                     damage - (long long)REDZONE, "found here:    ", NULL);
-        return; /* WARD_ON_ERROR=report: leak it */
+    if (size > WARD_MEDIUM_MAX) {
+        long long damage = freed_damage(block, size);
+        if (damage >= 0) {
+            report_block("write after free", (uint8_t *)block + REDZONE, block, asked_size(block, size),
+                         "written after it was freed", damage - (long long)REDZONE, "found here:    ", NULL);
+            return; /* WARD_ON_ERROR=report: leak it */
+        }
     }
     release_raw(block);
 }
@@ -624,7 +682,12 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
                     report_block("write after free", block + REDZONE, block, asked_size(block, g.size),
                                  "written after it was freed",
                                  damage - (long long)REDZONE, "found here:    ", NULL);
-                    if (attempt < 8) continue; /* leak it (still marked live) and take another */
+                    /* WARD_ON_ERROR=report: leak it, not live (no leak report for
+                     * it at exit), and take another. */
+                    if (attempt < 8) {
+                        live_clear(g.seg, block);
+                        continue;
+                    }
                 }
             }
         }
@@ -681,6 +744,19 @@ size_t ward_guard_usable(const void *p) {
     return g.end - g.uoff;
 }
 
+/* realloc within the raw block when the new size fits and uses at least
+ * half of it: only the end and its canary move (growth by appending then
+ * copies as rarely as in fast mode). */
+static bool guard_resize_in_place(guarded_t *g, size_t size) {
+    /* At least one canary byte stays; small blocks keep their trailer. */
+    size_t room = g->size - g->uoff - 1;
+    if (g->page != NULL && g->page->bin != WARD_BIN_LARGE) room -= TRAILER;
+    if (size > room || size < room / 2) return false;
+    g->end = g->uoff + size;
+    write_geometry(g);
+    return true;
+}
+
 void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
     if (p == NULL) return ward_guard_malloc(heap, size, 0, false);
     if (size == 0) {
@@ -701,6 +777,10 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
         return NULL;
     } else {
         old = g.end - g.uoff;
+        if (guard_resize_in_place(&g, size)) {
+            if (REDZONE > 0) block_info(g.block)->alloc_stack = ward_stack_record();
+            return p;
+        }
     }
     void *q = ward_guard_malloc(heap, size, 0, false);
     if (q == NULL) return NULL;

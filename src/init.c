@@ -42,6 +42,7 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
+    os_fork_child();
     ward_unlock_all(true);
 }
 

@@ -422,7 +422,11 @@ WARD_INTERNAL void *ward_sample_alloc(size_t size, bool zero);
 WARD_INTERNAL void ward_sample_lock(void);
 WARD_INTERNAL void ward_sample_unlock(bool child);
 WARD_INTERNAL void ward_sample_free(void *p);
-WARD_INTERNAL bool ward_sample_owns(const void *p);
+WARD_INTERNAL extern ward_segment_t *ward_sample_segment;
+/* Whether p lies in the sample segment (checked on every free). */
+static inline bool ward_sample_owns(const void *p) {
+    return ward_sample_segment != NULL && ward_segment_of(p) == ward_sample_segment;
+}
 WARD_INTERNAL size_t ward_sample_usable(const void *p);
 WARD_INTERNAL void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg);
 

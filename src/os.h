@@ -53,6 +53,7 @@ long os_run_capture(char *const argv[], char *out, size_t cap);
 bool os_self_exe(char *out, size_t cap);
 /* Thread id, for reports. */
 unsigned long os_thread_id(void);
+void os_fork_child(void); /* in a forked child: forget per-thread values of the parent */
 /* Opens a file for appending reports; -1 on failure. */
 int os_open_log(const char *path);
 

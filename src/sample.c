@@ -34,7 +34,7 @@ typedef struct slot_s {
     uintptr_t free_pcs[WARD_STACK_DEPTH];
 } slot_t;
 
-static ward_segment_t *sample_seg;
+ward_segment_t *ward_sample_segment; /* NULL until the first sample */
 static slot_t *slots;
 static size_t slot_count;
 static size_t page_size;
@@ -46,7 +46,7 @@ static struct sigaction previous_segv;
 static _Atomic(int) sample_state; /* 0 not set up, 1 ready, 2 failed */
 
 static inline uint8_t *slot_data(size_t i) {
-    return (uint8_t *)sample_seg + ((size_t)META_SLICES << WARD_SLICE_SHIFT) + i * SLOT_PAGES * page_size;
+    return (uint8_t *)ward_sample_segment + ((size_t)META_SLICES << WARD_SLICE_SHIFT) + i * SLOT_PAGES * page_size;
 }
 
 static void fault_handler(int sig, siginfo_t *info, void *ctx);
@@ -89,7 +89,7 @@ static bool sample_setup(void) {
 #if WARD_GUARD
             ward_segmap_set(seg, WARD_SEGMENT_SIZE, 1);
 #endif
-            sample_seg = seg;
+            ward_sample_segment = seg;
             struct sigaction sa;
             memset(&sa, 0, sizeof sa);
             sa.sa_sigaction = fault_handler;
@@ -153,18 +153,15 @@ void *ward_sample_alloc(size_t size, bool zero) {
 }
 
 static slot_t *slot_of(const void *p, size_t *index) {
-    if (sample_seg == NULL) return NULL;
+    if (ward_sample_segment == NULL) return NULL;
     uint8_t *base = slot_data(0);
-    if ((const uint8_t *)p < base || (const uint8_t *)p >= (uint8_t *)sample_seg + WARD_SEGMENT_SIZE) return NULL;
+    if ((const uint8_t *)p < base || (const uint8_t *)p >= (uint8_t *)ward_sample_segment + WARD_SEGMENT_SIZE) return NULL;
     size_t i = (size_t)((const uint8_t *)p - base) / (SLOT_PAGES * page_size);
     if (i >= slot_count) return NULL;
     *index = i;
     return &slots[i];
 }
 
-bool ward_sample_owns(const void *p) {
-    return sample_seg != NULL && ward_segment_of(p) == sample_seg;
-}
 
 size_t ward_sample_usable(const void *p) {
     size_t i;
@@ -262,7 +259,7 @@ static void fault_handler(int sig, siginfo_t *info, void *ctx) {
 
 /* Live sampled blocks, for the leak report. */
 void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg) {
-    if (sample_seg == NULL) return;
+    if (ward_sample_segment == NULL) return;
     pthread_mutex_lock(&sample_lock);
     for (size_t i = 0; i < slot_count; i++)
         if (slots[i].state == 1)

@@ -240,8 +240,17 @@ done:
     return total;
 }
 
+/* Debug builds record the thread of every allocation and free: one system
+ * call per thread, not per call. A forked child forgets it (os_fork_child). */
+static __thread unsigned long cached_thread_id __attribute__((tls_model("initial-exec")));
+
 unsigned long os_thread_id(void) {
-    return (unsigned long)syscall(SYS_gettid);
+    if (__builtin_expect(cached_thread_id == 0, 0)) cached_thread_id = (unsigned long)syscall(SYS_gettid);
+    return cached_thread_id;
+}
+
+void os_fork_child(void) {
+    cached_thread_id = 0;
 }
 
 bool os_self_exe(char *out, size_t cap) {
