@@ -345,9 +345,17 @@ static bool locate(const void *p, guarded_t *g, const char *op) {
     if (flags & PAGE_OWNED) goto arena;
     g->page = page;
     g->size = page->block_size;
-    if (page->bin == WARD_BIN_LARGE) g->block = ward_page_start(page);
-    else if ((flags & PAGE_ALIGNED) || REDZONE == 0) g->block = (uint8_t *)ward_page_block_start(page, p);
-    else g->block = (uint8_t *)p - REDZONE;
+    if (page->bin == WARD_BIN_LARGE) {
+        g->block = ward_page_start(page);
+    } else if (!(flags & PAGE_ALIGNED) && ((uintptr_t)p & (WARD_ALIGNMENT - 1)) == 0 &&
+               (const uint8_t *)p >= ward_page_start(page) + REDZONE) {
+        /* Blocks of this page hold their data at B + REDZONE: no division
+         * for the block start. A pointer that is not one fails the live-bit
+         * test and is looked at again there. */
+        g->block = (uint8_t *)p - REDZONE;
+    } else {
+        g->block = (uint8_t *)ward_page_block_start(page, p);
+    }
     return true;
 foreign:
     if (kind != SEGMAP_NONE && recent_free_seen(p)) ward_report_error("double free", p, "a large block, freed already");
