@@ -571,11 +571,13 @@ static void release_raw(void *block) {
     ward_free_inline(block);
 }
 
-/* A small block leaving the quarantine goes back to its page still filled:
- * its pattern is checked once, when it is handed out again (or its page is
- * released). A large block's page goes away with it: checked now. */
+/* A block leaving the quarantine. Hardened builds check a small block's
+ * pattern once, when it is handed out again (or its page is released), as
+ * production costs demand; debug builds check it now as well, so a write
+ * to a block that is never reused still gets reported. A large block's page
+ * goes away with it: checked now in both. */
 static void release_quarantined(void *block, size_t size) {
-    if (size > WARD_MEDIUM_MAX) {
+    if (WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) {
         long long damage = freed_damage(block, size);
         if (damage >= 0) {
             report_block("write after free", (uint8_t *)block + REDZONE, block, asked_size(block, size),

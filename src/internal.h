@@ -422,10 +422,11 @@ WARD_INTERNAL void *ward_sample_alloc(size_t size, bool zero);
 WARD_INTERNAL void ward_sample_lock(void);
 WARD_INTERNAL void ward_sample_unlock(bool child);
 WARD_INTERNAL void ward_sample_free(void *p);
-WARD_INTERNAL extern ward_segment_t *ward_sample_segment;
+WARD_INTERNAL extern _Atomic(ward_segment_t *) ward_sample_segment;
 /* Whether p lies in the sample segment (checked on every free). */
 static inline bool ward_sample_owns(const void *p) {
-    return ward_sample_segment != NULL && ward_segment_of(p) == ward_sample_segment;
+    ward_segment_t *seg = atomic_load_explicit(&ward_sample_segment, memory_order_acquire);
+    return seg != NULL && ward_segment_of(p) == seg;
 }
 WARD_INTERNAL size_t ward_sample_usable(const void *p);
 WARD_INTERNAL void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg);
@@ -435,6 +436,7 @@ WARD_INTERNAL void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintpt
 WARD_INTERNAL void ward_stack_init(bool record);
 WARD_INTERNAL void ward_stack_load_unwinder(void);
 WARD_INTERNAL size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact);
+WARD_INTERNAL bool ward_stack_exact_available(void); /* the DWARF unwinder is there */
 WARD_INTERNAL uint32_t ward_stack_record(void);
 WARD_INTERNAL size_t ward_stack_get(uint32_t id, uintptr_t *pcs, size_t max);
 WARD_INTERNAL void ward_stack_print(ward_buf_t *b, const char *label, const uintptr_t *pcs, size_t n);

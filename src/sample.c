@@ -34,7 +34,11 @@ typedef struct slot_s {
     uintptr_t free_pcs[WARD_STACK_DEPTH];
 } slot_t;
 
-ward_segment_t *ward_sample_segment; /* NULL until the first sample */
+_Atomic(ward_segment_t *) ward_sample_segment; /* NULL until the first sample */
+
+static inline ward_segment_t *sample_segment(void) {
+    return atomic_load_explicit(&ward_sample_segment, memory_order_acquire);
+}
 static slot_t *slots;
 static size_t slot_count;
 static size_t page_size;
@@ -46,7 +50,7 @@ static struct sigaction previous_segv;
 static _Atomic(int) sample_state; /* 0 not set up, 1 ready, 2 failed */
 
 static inline uint8_t *slot_data(size_t i) {
-    return (uint8_t *)ward_sample_segment + ((size_t)META_SLICES << WARD_SLICE_SHIFT) + i * SLOT_PAGES * page_size;
+    return (uint8_t *)sample_segment() + ((size_t)META_SLICES << WARD_SLICE_SHIFT) + i * SLOT_PAGES * page_size;
 }
 
 static void fault_handler(int sig, siginfo_t *info, void *ctx);
@@ -89,7 +93,7 @@ static bool sample_setup(void) {
 #if WARD_GUARD
             ward_segmap_set(seg, WARD_SEGMENT_SIZE, 1);
 #endif
-            ward_sample_segment = seg;
+            atomic_store_explicit(&ward_sample_segment, seg, memory_order_release);
             struct sigaction sa;
             memset(&sa, 0, sizeof sa);
             sa.sa_sigaction = fault_handler;
@@ -103,6 +107,15 @@ static bool sample_setup(void) {
     return atomic_load(&sample_state) == 1;
 }
 
+/* The current stack for a sampled block or its report. The fast build has
+ * no frame pointers to follow: without the DWARF unwinder (loaded when
+ * WARD_SAMPLE is set, or present in the program) it records none rather
+ * than walk saved registers that may point anywhere. */
+static size_t sample_stack(uintptr_t *pcs) {
+    if (!WARD_GUARD && !ward_stack_exact_available()) return 0;
+    return ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true);
+}
+
 /* What a sampled block adds to in_use: its size when counting exactly,
  * else its page, as pages are counted. */
 static int64_t sample_in_use_bytes(size_t size) {
@@ -114,7 +127,7 @@ void *ward_sample_alloc(size_t size, bool zero) {
     /* The stack is taken before the lock: unwinding may take the dynamic
      * linker's lock, which a thread inside dlopen holds while it allocates. */
     uintptr_t pcs[WARD_STACK_DEPTH];
-    size_t depth = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true);
+    size_t depth = sample_stack(pcs);
     uint32_t depot_stack = WARD_GUARD >= 2 ? ward_stack_record() : 0;
     pthread_mutex_lock(&sample_lock);
     size_t i;
@@ -153,9 +166,9 @@ void *ward_sample_alloc(size_t size, bool zero) {
 }
 
 static slot_t *slot_of(const void *p, size_t *index) {
-    if (ward_sample_segment == NULL) return NULL;
+    if (sample_segment() == NULL) return NULL;
     uint8_t *base = slot_data(0);
-    if ((const uint8_t *)p < base || (const uint8_t *)p >= (uint8_t *)ward_sample_segment + WARD_SEGMENT_SIZE) return NULL;
+    if ((const uint8_t *)p < base || (const uint8_t *)p >= (uint8_t *)sample_segment() + WARD_SEGMENT_SIZE) return NULL;
     size_t i = (size_t)((const uint8_t *)p - base) / (SLOT_PAGES * page_size);
     if (i >= slot_count) return NULL;
     *index = i;
@@ -173,7 +186,7 @@ void ward_sample_free(void *p) {
     size_t i;
     slot_t *s = slot_of(p, &i);
     uintptr_t pcs[WARD_STACK_DEPTH];
-    size_t depth = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true); /* before the lock: see above */
+    size_t depth = sample_stack(pcs); /* before the lock: see above */
     pthread_mutex_lock(&sample_lock);
     if (s == NULL || s->state != 1 || p != s->user) {
         bool twice = s != NULL && s->state == 2 && p == s->user;
@@ -215,13 +228,17 @@ static void fault_handler(int sig, siginfo_t *info, void *ctx) {
     uint8_t *addr = info->si_addr;
     size_t i;
     slot_t *s = slot_of(addr, &i);
-    if (s == NULL || s->user == NULL) {
-        /* Not ours: give the fault to whoever handled it before, as if we
-         * had never been there. */
+    if (s == NULL || s->user == NULL || info->si_code <= 0) {
+        /* Not ours: give it to whoever handled it before, as if we had never
+         * been there. A fault happens again on return; a signal that was
+         * sent (kill, raise: si_code <= 0) is sent again. */
         sigaction(SIGSEGV, &previous_segv, NULL);
+        if (info->si_code <= 0) raise(sig);
         return;
     }
-    char text[16384];
+    /* Static: the handler may run on a small alternate stack, and the
+     * process dies right after the report. */
+    static char text[16384];
     ward_buf_t b = {text, 0, sizeof text};
     bool freed = s->state == 2;
     bool in_data = addr < slot_data(i) + page_size;
@@ -243,7 +260,7 @@ static void fault_handler(int sig, siginfo_t *info, void *ctx) {
     }
     ward_buf_str(&b, ")\n");
     uintptr_t pcs[WARD_STACK_DEPTH];
-    size_t n = ward_stack_capture_user(pcs, WARD_STACK_DEPTH, true);
+    size_t n = sample_stack(pcs);
     /* The first frame past ward's own is the signal trampoline. */
     ward_stack_print(&b, "accessed here: ", n > 0 ? pcs + 1 : pcs, n > 0 ? n - 1 : 0);
     if (freed) ward_stack_print(&b, "freed at:      ", s->free_pcs, s->free_n);
@@ -259,7 +276,7 @@ static void fault_handler(int sig, siginfo_t *info, void *ctx) {
 
 /* Live sampled blocks, for the leak report. */
 void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg) {
-    if (ward_sample_segment == NULL) return;
+    if (sample_segment() == NULL) return;
     pthread_mutex_lock(&sample_lock);
     for (size_t i = 0; i < slot_count; i++)
         if (slots[i].state == 1)

@@ -51,6 +51,10 @@ void ward_stack_load_unwinder(void) {
     if (unwind_backtrace == NULL || unwind_get_ip == NULL) unwind_backtrace = NULL;
 }
 
+bool ward_stack_exact_available(void) {
+    return unwind_backtrace != NULL;
+}
+
 #define DEPOT_BITS 20
 #define DEPOT_SLOTS ((size_t)1 << DEPOT_BITS)
 #define DEPOT_ENTRIES (DEPOT_SLOTS / 2)
@@ -116,13 +120,14 @@ static bool in_code(uintptr_t pc) {
     return false;
 }
 
-static bool is_code(uintptr_t pc) {
+/* `must_be_code`: the pc is a return address into the program for sure
+ * (the caller of ward's entry point): a miss means a library was loaded
+ * since the last refresh. Other misses mostly mark the end of a stack, so
+ * they read the clock only once in 256. */
+static bool is_code(uintptr_t pc, bool must_be_code) {
     if (in_code(pc)) return true;
-    /* Maybe a library loaded since: look again, now and then. Most stacks
-     * end on a value that is not code, so even the clock is read only on
-     * one miss in 256. */
     static __thread unsigned misses;
-    if ((++misses & 255) != 0) return false;
+    if (!must_be_code && (++misses & 255) != 0) return false;
     uint64_t now = os_clock_ms();
     if (now - atomic_load_explicit(&last_refresh_ms, memory_order_relaxed) < REFRESH_MS) return false;
     ranges_refresh();
@@ -173,7 +178,7 @@ __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t 
     while (n < max && fp != NULL) {
         uintptr_t *next = (uintptr_t *)fp[0];
         uintptr_t ret = fp[1];
-        if (ret == 0 || !is_code(ret)) break;
+        if (ret == 0 || !is_code(ret, leading)) break;
         if (!(leading && in_self(ret))) {
             leading = false;
             pcs[n++] = ret;
