@@ -547,6 +547,16 @@ static long long freed_damage(const uint8_t *block, size_t size) {
     return -1;
 }
 
+/* Checks a freed block's pattern; reports a write after free and returns
+ * false when it was written to. `where` labels the current stack. */
+static bool freed_intact(uint8_t *block, size_t size, const char *where) {
+    long long damage = freed_damage(block, size);
+    if (damage < 0) return true;
+    report_block("write after free", block + REDZONE, block, asked_size(block, size), "written after it was freed",
+                 damage - (long long)REDZONE, where, NULL);
+    return false;
+}
+
 /* Checks the free blocks of a page about to be released (all of them are
  * free): a write after free that no allocation came to find is reported
  * here rather than wiped out when the page is carved again. */
@@ -554,14 +564,7 @@ void ward_guard_check_page(ward_page_t *page) {
     if (page->bin == WARD_BIN_LARGE || page->bin == 0) return;
     uint8_t *start = ward_page_start(page);
     for (size_t i = 0; i < page->capacity; i++) {
-        uint8_t *block = start + i * page->block_size;
-        long long damage = freed_damage(block, page->block_size);
-        if (damage >= 0) {
-            report_block("write after free", block + REDZONE, block, asked_size(block, page->block_size),
-                         "written after it was freed",
-                         damage - (long long)REDZONE, "found here:    ", NULL);
-            return;
-        }
+        if (!freed_intact(start + i * page->block_size, page->block_size, "found here:    ")) return;
     }
 }
 
@@ -577,14 +580,8 @@ static void release_raw(void *block) {
  * to a block that is never reused still gets reported. A large block's page
  * goes away with it: checked now in both. */
 static void release_quarantined(void *block, size_t size) {
-    if (WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) {
-        long long damage = freed_damage(block, size);
-        if (damage >= 0) {
-            report_block("write after free", (uint8_t *)block + REDZONE, block, asked_size(block, size),
-                         "written after it was freed", damage - (long long)REDZONE, "found here:    ", NULL);
-            return; /* WARD_ON_ERROR=report: leak it */
-        }
-    }
+    if ((WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) && !freed_intact(block, size, "found here:    "))
+        return; /* WARD_ON_ERROR=report: leak it */
     release_raw(block);
 }
 
@@ -618,13 +615,7 @@ void ward_guard_at_exit(void) {
     ward_quarantine_t *q = &heap->quarantine;
     for (uint32_t k = 0; k < q->count; k++) {
         uint32_t i = (q->head + WARD_QUARANTINE_SLOTS - q->count + k) % WARD_QUARANTINE_SLOTS;
-        long long damage = freed_damage(q->blocks[i], q->sizes[i]);
-        if (damage >= 0) {
-            report_block("write after free", (uint8_t *)q->blocks[i] + REDZONE, q->blocks[i],
-                         asked_size(q->blocks[i], q->sizes[i]),
-                         "written after it was freed", damage - (long long)REDZONE, "found at exit: ", NULL);
-            return;
-        }
+        if (!freed_intact(q->blocks[i], q->sizes[i], "found at exit: ")) return;
     }
 }
 
@@ -687,11 +678,7 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
                 continue; /* WARD_ON_ERROR=report: leave it alone, take another */
             }
             if (g.page->bin != WARD_BIN_LARGE) {
-                long long damage = freed_damage(block, g.size);
-                if (damage >= 0) {
-                    report_block("write after free", block + REDZONE, block, asked_size(block, g.size),
-                                 "written after it was freed",
-                                 damage - (long long)REDZONE, "found here:    ", NULL);
+                if (!freed_intact(block, g.size, "found here:    ")) {
                     /* WARD_ON_ERROR=report: leak it, not live (no leak report for
                      * it at exit), and take another. */
                     if (attempt < 8) {
