@@ -101,7 +101,9 @@ typedef struct ward_arena_mark_s {
 
 WARD_API ward_arena_t *ward_arena_new(size_t chunk_size);
 /* align: a power of two, or 0 for 16. size 0 gives a unique pointer.
- * NULL with errno EINVAL (bad align) or ENOMEM. */
+ * NULL with errno EINVAL (bad align) or ENOMEM. With GCC or Clang the common
+ * case is inlined in the caller (below); define WARD_NO_INLINE to always call
+ * the library. */
 WARD_API void *ward_arena_alloc(ward_arena_t *arena, size_t size, size_t align);
 WARD_API char *ward_arena_strdup(ward_arena_t *arena, const char *s);
 WARD_API char *ward_arena_strndup(ward_arena_t *arena, const char *s, size_t max);
@@ -122,6 +124,48 @@ WARD_API void ward_arena_destroy(ward_arena_t *arena);
 /* Bytes handed out (alignment padding included), and bytes of chunks held. */
 WARD_API size_t ward_arena_used(const ward_arena_t *arena);
 WARD_API size_t ward_arena_reserved(const ward_arena_t *arena);
+
+/* The inline fast path of ward_arena_alloc: bump the arena's cursor when the
+ * request is valid and fits. Everything else (a NULL or destroyed arena, a
+ * bad alignment, size 0, a full chunk, an arena annotated for ASan or
+ * valgrind, whose limit is kept NULL) goes to the library's function, which
+ * the second declaration names without the inline definition (glibc's
+ * __REDIRECT technique). The two fields are private: the arena's first
+ * members. */
+struct ward_arena_cursor_s {
+    unsigned char *next_;  /* next free byte of the current chunk */
+    unsigned char *limit_; /* its end, or NULL to force the library call */
+};
+#if defined(__GNUC__) && !defined(WARD_NO_INLINE)
+#ifdef __cplusplus
+#define WARD_CURSOR_OF_(a) reinterpret_cast<struct ward_arena_cursor_s *>(a)
+#define WARD_ADDR_(p) reinterpret_cast<__UINTPTR_TYPE__>(p)
+#define WARD_PTR_(x) reinterpret_cast<unsigned char *>(x)
+#else
+#define WARD_CURSOR_OF_(a) ((struct ward_arena_cursor_s *)(void *)(a))
+#define WARD_ADDR_(p) ((__UINTPTR_TYPE__)(p))
+#define WARD_PTR_(x) ((unsigned char *)(x))
+#endif
+__attribute__((__visibility__("default"))) void *ward_arena_alloc_call_(ward_arena_t *arena, size_t size,
+                                                                        size_t align) __asm__("ward_arena_alloc");
+extern __inline__ __attribute__((__gnu_inline__)) void *ward_arena_alloc(ward_arena_t *arena, size_t size,
+                                                                         size_t align) {
+    __UINTPTR_TYPE__ mask = align ? align - 1 : 15;
+    if (__builtin_expect(arena && (align & mask) == 0 && size != 0, 1)) {
+        struct ward_arena_cursor_s *c = WARD_CURSOR_OF_(arena);
+        __UINTPTR_TYPE__ p = (WARD_ADDR_(c->next_) + mask) & ~mask;
+        __UINTPTR_TYPE__ end = p + size;
+        if (__builtin_expect(end <= WARD_ADDR_(c->limit_) && end > p, 1)) {
+            c->next_ = WARD_PTR_(end);
+            return WARD_PTR_(p);
+        }
+    }
+    return ward_arena_alloc_call_(arena, size, align);
+}
+#undef WARD_CURSOR_OF_
+#undef WARD_ADDR_
+#undef WARD_PTR_
+#endif
 
 /* ---- pools --------------------------------------------------------------- */
 

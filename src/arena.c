@@ -59,7 +59,10 @@ typedef struct rewind_entry_s {
 } rewind_entry_t;
 
 struct ward_arena_s {
-    uint8_t *ptr;                /* next free byte of the current chunk */
+    /* First, for the inline fast path of ward.h: next free byte of the
+     * current chunk, and its end (NULL when `tools`: every allocation is
+     * annotated, so none may take the inline path). */
+    struct ward_arena_cursor_s cursor;
     uint8_t *end;                /* end of the current chunk */
     arena_chunk_t *chunk;        /* current chunk, newest of the chain */
     uint32_t magic;
@@ -84,7 +87,7 @@ static inline uint8_t *chunk_data(arena_chunk_t *c) {
 }
 
 static inline uint64_t position_of(const ward_arena_t *a) {
-    return (a->chunk->serial << 32) | (uint64_t)(a->ptr - chunk_data(a->chunk));
+    return (a->chunk->serial << 32) | (uint64_t)(a->cursor.next_ - chunk_data(a->chunk));
 }
 
 static bool arena_ok(const ward_arena_t *a, const char *what) {
@@ -121,14 +124,19 @@ static void chunk_release(ward_arena_t *a, arena_chunk_t *c) {
     ward_chunk_free(c);
 }
 
+static void set_chunk_end(ward_arena_t *a, uint8_t *end) {
+    a->end = end;
+    a->cursor.limit_ = a->tools ? NULL : end;
+}
+
 /* Makes `c` (fresh or the spare) the current chunk. */
 static void chunk_push(ward_arena_t *a, arena_chunk_t *c) {
-    c->used_before = a->chunk != NULL ? a->chunk->used_before + (size_t)(a->ptr - chunk_data(a->chunk)) : 0;
+    c->used_before = a->chunk != NULL ? a->chunk->used_before + (size_t)(a->cursor.next_ - chunk_data(a->chunk)) : 0;
     c->prev = a->chunk;
     c->serial = a->next_serial++;
     a->chunk = c;
-    a->ptr = chunk_data(c);
-    a->end = c->end;
+    a->cursor.next_ = chunk_data(c);
+    set_chunk_end(a, c->end);
 }
 
 /* ---- allocation ---------------------------------------------------------------- */
@@ -158,9 +166,9 @@ static WARD_COLD void *arena_alloc_slow(ward_arena_t *a, size_t size, size_t ali
         return NULL;
     }
     if (size == 0) size = 1;
-    uint8_t *p = (uint8_t *)ward_align_up((uintptr_t)a->ptr, align);
+    uint8_t *p = (uint8_t *)ward_align_up((uintptr_t)a->cursor.next_, align);
     if (p <= a->end && size <= (size_t)(a->end - p)) {
-        a->ptr = p + size;
+        a->cursor.next_ = p + size;
         return arena_annotate(a, a->chunk, p, size);
     }
     size_t need = CHUNK_HEADER + align + size;
@@ -186,8 +194,8 @@ static WARD_COLD void *arena_alloc_slow(ward_arena_t *a, size_t size, size_t ali
         a->chunk_size = c->size < ARENA_CHUNK_MAX / 2 ? c->size * 2 : ARENA_CHUNK_MAX;
     }
     chunk_push(a, c);
-    p = (uint8_t *)ward_align_up((uintptr_t)a->ptr, align);
-    a->ptr = p + size;
+    p = (uint8_t *)ward_align_up((uintptr_t)a->cursor.next_, align);
+    a->cursor.next_ = p + size;
     return arena_annotate(a, c, p, size);
 }
 
@@ -196,10 +204,10 @@ WARD_API void *ward_arena_alloc(ward_arena_t *a, size_t size, size_t align) {
      * least one byte, and room left; one test each. */
     uintptr_t mask = align ? align - 1 : ARENA_DEFAULT_ALIGN - 1;
     if (likely(a != NULL && (align & mask) == 0 && size != 0)) {
-        uintptr_t p = ((uintptr_t)a->ptr + mask) & ~mask;
+        uintptr_t p = ((uintptr_t)a->cursor.next_ + mask) & ~mask;
         uintptr_t end = p + size;
         if (likely(end <= (uintptr_t)a->end && end > p)) {
-            a->ptr = (uint8_t *)end;
+            a->cursor.next_ = (uint8_t *)end;
             return arena_annotate(a, a->chunk, (void *)p, size);
         }
     }
@@ -367,8 +375,8 @@ WARD_API void ward_arena_rewind(ward_arena_t *a, ward_arena_mark_t m) {
         VALGRIND_MEMPOOL_TRIM(a->chunk, chunk_data(a->chunk), offset);
         ward_tool_poison(target, (size_t)(a->chunk->end - target));
     }
-    a->ptr = target;
-    a->end = a->chunk->end;
+    a->cursor.next_ = target;
+    set_chunk_end(a, a->chunk->end);
     history_push(a, m.pos_);
 }
 
@@ -437,7 +445,7 @@ WARD_API void ward_arena_destroy(ward_arena_t *a) {
 
 WARD_API size_t ward_arena_used(const ward_arena_t *a) {
     if (!arena_ok(a, "ward_arena_used on something that is not a live arena")) return 0;
-    return a->chunk->used_before + (size_t)(a->ptr - chunk_data(a->chunk)) + a->big_used;
+    return a->chunk->used_before + (size_t)(a->cursor.next_ - chunk_data(a->chunk)) + a->big_used;
 }
 
 WARD_API size_t ward_arena_reserved(const ward_arena_t *a) {

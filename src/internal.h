@@ -37,6 +37,8 @@
 #include <string.h>
 
 #include "os.h"
+/* The library defines ward_arena_alloc itself: no inline copy. */
+#define WARD_NO_INLINE 1
 #include "ward.h"
 
 /* Build mode, fixed at compile time so that the fast build carries no mode
