@@ -4,36 +4,54 @@
  * fast paths carry no mode tests.
  *
  * A guarded block is a raw block B of S bytes from the normal allocator,
- * holding the user's n bytes at B + uoff (uoff > 0 for alignment, and for
- * the left redzone in debug builds):
+ * holding the user's n bytes at B + uoff (uoff = REDZONE, more for aligned
+ * requests; REDZONE is 0 in hardened builds):
  *
  *   B            B+uoff          B+end          B+S-8      B+S
  *   | redzone    | user data     | canary bytes  | trailer  |
  *
- * The trailer holds uoff and end (= uoff + n) XORed with a key derived from
- * B and the process secret; for large and huge blocks (one per page or
- * mapping) that information lives in the page descriptor or the mapping's
- * header instead, and the canary covers the 64 bytes after the user data.
- * malloc_usable_size reports n, so writing what it reports stays legal,
- * and one byte written past n is caught when the block is freed or
- * reallocated.
+ * Blocks of small and medium pages (up to 64 KiB) end in an 8-byte trailer:
+ * uoff, n, the block's state (live or freed) and a 24-bit checksum keyed
+ * with the process secret and the block's address. The state catches a
+ * second free: free takes it from live to freed with one compare-and-swap,
+ * so of two frees of one block, from any threads, exactly one wins. The
+ * checksum makes a rewritten trailer noticed, and one forged by a program
+ * that does not know the secret; the canary bytes lie between the data and
+ * the trailer, so a linear overflow trips them first. Large blocks (one per
+ * page) keep uoff and end in their page descriptor and their state in a
+ * live bit of the segment header; huge blocks in their mapping's header. A
+ * global map of the address space ward holds (one byte per 4 MiB) tells a
+ * pointer ward never handed out (stack, globals, wild values) without
+ * touching it. A pointer inside a block finds no valid trailer where its
+ * block's would be (the general path then names the block it points into).
  *
- * Every block start has a "live" bit in its segment's metadata (slice 0,
- * apart from user data): set when handed out, tested and cleared atomically
- * when freed, so a second free of the same block - from any thread - is
- * caught before anything is done with it. A global map of the address
- * space ward holds (one byte per 4 MiB) tells a pointer ward never handed
- * out (stack, globals, wild values) without touching it.
+ * Canary: hardened builds check the 8 bytes after the user data (a write
+ * past the end by one byte is caught; a longer linear one too, at the latest
+ * in the trailer), debug builds every byte up to the trailer and a left
+ * redzone. Canary bytes come from the secret and the block's address and
+ * are never NUL, ASCII, 0xff or the free pattern. malloc_usable_size reports
+ * n, so writing what it reports stays legal.
  *
- * Freed blocks are filled with FREE_PATTERN and wait in a per-thread
+ * Freed blocks are filled with FREE_PATTERN (whole up to FULL_CHECK_MAX
+ * bytes, PARTIAL_CHECK bytes at each end beyond) and wait in a per-thread
  * quarantine (FIFO, bounded in count and bytes) before going back to their
- * page, so they are not reused at once; when a block is handed out again
- * the pattern is checked, which catches writes after free. Free-list links
- * are encoded (internal.h) and blocks are carved in random order.
+ * page, so they are not reused at once; when a block is handed out again the
+ * pattern is checked, which catches writes after free. Free-list links are
+ * encoded (internal.h) and blocks are carved in random order.
+ *
+ * The common cases - malloc of up to WARD_DIRECT_MAX raw bytes from the
+ * thread's page, free of a small or medium block - take the fast paths
+ * ward_guard_malloc and ward_guard_free; everything else (sampling,
+ * alignment, large and huge blocks, first use of a thread) and every error
+ * goes through the general functions guard_malloc_general and
+ * guard_free_general.
  */
 #include "internal.h"
 
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 uintptr_t ward_secret;
 
@@ -52,15 +70,24 @@ void ward_guard_init(void) {
 #else
 
 #define FREE_PATTERN 0xdf
+#define FREE_WORD 0xdfdfdfdfdfdfdfdfull
 #define TRAILER 8
+/* Trailer states and fields (see trailer_make). */
+#define STATE_LIVE 0xa1u
+#define STATE_FREED 0xf4u
+#define STATE_FLIP ((uint64_t)(STATE_LIVE ^ STATE_FREED) << 32)
+#define TRAILER_CHECKSUM 0xffffff0000000000ull
+#define TRAILER_GEOMETRY 0xffffffffull
 /* Freed blocks up to FULL_CHECK_MAX bytes are filled and checked whole,
  * bigger ones PARTIAL_CHECK bytes at each end (where stale pointers into
  * structures mostly write). Hardened mode, for production, keeps the fill
- * short; debug mode looks further. */
+ * short and checks 8 canary bytes; debug mode looks further. */
 #if WARD_GUARD >= 2
 #define FULL_CHECK_MAX 1024
+#define CANARY_MAX ((size_t)1 << 20)
 #else
 #define FULL_CHECK_MAX 256
+#define CANARY_MAX 8
 #endif
 #define PARTIAL_CHECK 64
 #define LARGE_CANARY 64
@@ -79,6 +106,10 @@ void ward_guard_init(void) {
 #define INFO_END 8
 #endif
 
+/* Largest request the inline path serves: its raw block comes from the
+ * heap's direct table. */
+#define SMALL_USER_MAX (WARD_DIRECT_MAX - REDZONE - TRAILER - 1)
+
 typedef struct debug_info_s {
     uint32_t alloc_stack;
     uint32_t free_stack;
@@ -96,9 +127,13 @@ static inline debug_info_t *block_info(uint8_t *block) {
 enum { SEGMAP_NONE = 0, SEGMAP_SEGMENT = 1, SEGMAP_HUGE = 2, SEGMAP_HUGE_BODY = 3 };
 
 static _Atomic(uint8_t) *segmap;
+static uint64_t canary_base;         /* the process's canary bytes, each 0x80..0xbf (see canary_word) */
+static uint64_t freed_checksum_flip; /* nonzero, within the trailer's checksum bits (see trailer_make) */
 
 void ward_guard_init(void) {
     ward_secret = (uintptr_t)os_random_seed() | 1;
+    canary_base = (((uint64_t)os_random_seed() * 0xd6e8feb86659fd93ull) & 0x3f3f3f3f3f3f3f3full) | 0x8080808080808080ull;
+    freed_checksum_flip = (os_random_seed() | (uint64_t)1 << 40) & TRAILER_CHECKSUM;
     segmap = os_reserve(SEGMAP_ENTRIES, os_page_size());
 }
 
@@ -113,10 +148,216 @@ void ward_segmap_set(const void *addr, size_t size, uint8_t kind) {
     }
 }
 
-static uint8_t segmap_get(const void *p) {
+static inline uint8_t segmap_get(const void *p) {
     uintptr_t i = (uintptr_t)p >> WARD_SEGMENT_SHIFT;
-    if (segmap == NULL || i >= SEGMAP_ENTRIES) return SEGMAP_NONE;
+    if (unlikely(segmap == NULL || i >= SEGMAP_ENTRIES)) return SEGMAP_NONE;
     return atomic_load_explicit(&segmap[i], memory_order_acquire);
+}
+
+/* ---- trailers (small and medium blocks) ------------------------------------------------
+ * Bits 0-15: uoff; 16-31: n; 32-39: state; 40-63: a checksum of uoff, n and
+ * the block's address keyed with the secret, xored with a secret constant in
+ * freed trailers: free turns a live trailer into a freed one with one xor,
+ * and a state byte rewritten without the checksum is noticed. */
+
+static inline uint64_t trailer_checksum(const uint8_t *block, uint64_t geometry) {
+    uint64_t h = ((geometry << 8) ^ (uintptr_t)block ^ ward_secret) * 0x9e3779b97f4a7c15ull;
+    return h & TRAILER_CHECKSUM;
+}
+
+static inline uint64_t trailer_make(const uint8_t *block, size_t uoff, size_t n, unsigned state) {
+    uint64_t geometry = (uint64_t)uoff | (uint64_t)n << 16;
+    uint64_t checksum = trailer_checksum(block, geometry) ^ (state == STATE_FREED ? freed_checksum_flip : 0);
+    return geometry | (uint64_t)state << 32 | checksum;
+}
+
+/* Whether t is a trailer ward wrote for this block, live or freed. */
+static inline bool trailer_valid(const uint8_t *block, uint64_t t) {
+    uint64_t flip = ((t >> 32) & 0xffu) == STATE_FREED ? freed_checksum_flip : 0;
+    return ((t ^ flip) & TRAILER_CHECKSUM) == trailer_checksum(block, t & TRAILER_GEOMETRY);
+}
+
+/* A live trailer, freed. */
+static inline uint64_t trailer_freed(uint64_t t) {
+    return t ^ STATE_FLIP ^ freed_checksum_flip;
+}
+
+static inline unsigned trailer_state(uint64_t t) {
+    return (unsigned)(t >> 32) & 0xffu;
+}
+
+static inline size_t trailer_uoff(uint64_t t) {
+    return (size_t)(t & 0xffffu);
+}
+
+static inline size_t trailer_n(uint64_t t) {
+    return (size_t)((t >> 16) & 0xffffu);
+}
+
+static inline _Atomic(uint64_t) *trailer_of(uint8_t *block, size_t size) {
+    return (_Atomic(uint64_t) *)(void *)(block + size - TRAILER);
+}
+
+/* ---- canaries --------------------------------------------------------------------------
+ * The byte at block offset i is byte (i mod 8) of canary_word(block): the
+ * process's canary (from the secret) mixed with the block's address, each
+ * byte 0x80 to 0xbf, so never NUL, ASCII text, 0xff or the free pattern. */
+
+static inline uint64_t rotate_right(uint64_t x, unsigned r) {
+    return (x >> (r & 63)) | (x << ((64 - r) & 63));
+}
+
+static inline uint64_t canary_word(const uint8_t *block) {
+    return canary_base ^ (((uintptr_t)block >> 4) & 0x3f3f3f3f3f3f3f3full);
+}
+
+static inline uint64_t low_bytes_mask(size_t bytes) { /* 1..7 */
+    return ~0ull >> (64 - 8 * bytes);
+}
+
+/* Canary bytes over block offsets [a, b) of a block of `size` bytes. */
+static inline void canary_fill(uint8_t *block, size_t a, size_t b, size_t size) {
+    uint64_t c = canary_word(block), w = rotate_right(c, 8 * (unsigned)(a & 7));
+    for (; b - a >= 8; a += 8) memcpy(block + a, &w, 8);
+    if (a == b) return;
+    if (a + 8 <= size) {
+        uint64_t old, mask = low_bytes_mask(b - a);
+        memcpy(&old, block + a, 8);
+        old = (old & ~mask) | (w & mask);
+        memcpy(block + a, &old, 8);
+    } else {
+        for (; a < b; a++) block[a] = (uint8_t)(c >> (8 * (a & 7)));
+    }
+}
+
+/* Block offset of the first byte of [a, b) that is not the canary, or b. */
+static inline size_t canary_first_bad(const uint8_t *block, size_t a, size_t b, size_t size) {
+    uint64_t c = canary_word(block), w = rotate_right(c, 8 * (unsigned)(a & 7)), v;
+    for (; b - a >= 8; a += 8) {
+        memcpy(&v, block + a, 8);
+        if (v != w) return a + (size_t)__builtin_ctzll(v ^ w) / 8;
+    }
+    if (a == b) return b;
+    if (a + 8 <= size) {
+        memcpy(&v, block + a, 8);
+        uint64_t diff = (v ^ w) & low_bytes_mask(b - a);
+        return diff ? a + (size_t)__builtin_ctzll(diff) / 8 : b;
+    }
+    for (; a < b; a++)
+        if (block[a] != (uint8_t)(c >> (8 * (a & 7)))) return a;
+    return b;
+}
+
+/* ---- the free pattern --------------------------------------------------------------------
+ * Fills and checks of freed memory run on every guarded free and malloc:
+ * vector code inline for the short ranges of small blocks, libc beyond. */
+
+/* libc's memset, called through a pointer the compiler cannot see through:
+ * it would otherwise expand the call into a string instruction that is
+ * several times slower than libc's vector code at these sizes. */
+static void *(*volatile const libc_memset)(void *, int, size_t) = memset;
+
+/* The n bytes at p (a multiple of 8, at most FULL_CHECK_MAX) filled with the
+ * pattern: vector stores inline, the last one overlapping (no call, so the
+ * fast paths need not save registers). */
+static inline void pattern_fill(uint8_t *p, size_t n) {
+#if defined(__SSE2__)
+    const __m128i pattern = _mm_set1_epi8((char)FREE_PATTERN);
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 < n; i += 16) _mm_storeu_si128((__m128i *)(void *)(p + i), pattern);
+        _mm_storeu_si128((__m128i *)(void *)(p + n - 16), pattern);
+        return;
+    }
+#else
+    for (; n >= 16; p += 16, n -= 16) {
+        uint64_t w[2] = {FREE_WORD, FREE_WORD};
+        memcpy(p, w, 16);
+        __asm__("" : : "r"(p) : "memory"); /* not turned back into a memset call */
+    }
+#endif
+    if (n > 0) {
+        uint64_t w = FREE_WORD;
+        memcpy(p, &w, 8);
+    }
+}
+
+/* Whether the n bytes at p (a multiple of 8, at most FULL_CHECK_MAX) all
+ * hold the pattern. */
+static inline bool pattern_intact(const uint8_t *p, size_t n) {
+    uint64_t diff = 0;
+#if defined(__SSE2__)
+    const __m128i pattern = _mm_set1_epi8((char)FREE_PATTERN);
+    if (n >= 16) {
+        __m128i same = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)), pattern);
+        for (size_t i = 0; i + 16 < n; i += 16)
+            same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), pattern));
+        return _mm_movemask_epi8(same) == 0xffff;
+    }
+#else
+    for (; n >= 16; p += 16, n -= 16) {
+        uint64_t w[2];
+        memcpy(w, p, 16);
+        diff |= (w[0] ^ FREE_WORD) | (w[1] ^ FREE_WORD);
+    }
+#endif
+    if (n > 0) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        diff |= w ^ FREE_WORD;
+    }
+    return diff == 0;
+}
+
+/* Index of the first of the n bytes at p that is not `byte`, or n (reports). */
+static size_t first_other_byte(const uint8_t *p, size_t n, uint8_t byte) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != byte) return i;
+    return n;
+}
+
+/* The parts of a freed block of `size` bytes that hold the pattern: [INFO_END,
+ * head) and [tail, size - TRAILER) (tail == head when it is filled whole).
+ * Large blocks have no trailer. */
+static inline void freed_ranges(size_t size, bool trailer, size_t *head, size_t *tail) {
+    size_t stop = size - (trailer ? TRAILER : 0);
+    if (size <= FULL_CHECK_MAX) {
+        *head = *tail = stop;
+    } else {
+        *head = INFO_END + PARTIAL_CHECK;
+        *tail = stop - PARTIAL_CHECK;
+    }
+}
+
+static inline void fill_freed_block(uint8_t *block, size_t size, bool trailer) {
+    size_t head, tail;
+    freed_ranges(size, trailer, &head, &tail);
+    pattern_fill(block + INFO_END, head - INFO_END);
+    if (tail < size - (trailer ? TRAILER : 0)) pattern_fill(block + tail, size - (trailer ? TRAILER : 0) - tail);
+}
+
+static inline bool freed_block_intact(const uint8_t *block, size_t size, bool trailer) {
+    size_t head, tail, stop = size - (trailer ? TRAILER : 0);
+    freed_ranges(size, trailer, &head, &tail);
+    return pattern_intact(block + INFO_END, head - INFO_END) &&
+           (tail == stop || pattern_intact(block + tail, stop - tail));
+}
+
+/* Offset of the first byte of a freed block that differs from the
+ * pattern, or -1 (reports). */
+static long long freed_damage(const uint8_t *block, size_t size, bool trailer) {
+    size_t head, tail, stop = size - (trailer ? TRAILER : 0);
+    freed_ranges(size, trailer, &head, &tail);
+    size_t i = INFO_END + first_other_byte(block + INFO_END, head - INFO_END, FREE_PATTERN);
+    if (i < head) return (long long)i;
+    if (tail < stop) {
+        i = tail + first_other_byte(block + tail, stop - tail, FREE_PATTERN);
+        if (i < stop) return (long long)i;
+    }
+    return -1;
+}
+
+void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
+    libc_memset(first, FREE_PATTERN, bytes); /* trailers included: a pattern trailer is never valid */
 }
 
 /* ---- reports -------------------------------------------------------------------- */
@@ -153,7 +394,9 @@ static void report_block(const char *kind, const void *addr, uint8_t *block, siz
     ward_report(kind, addr, text, here, alloc_stack, free_stack, free_label);
 }
 
-/* ---- live bits -------------------------------------------------------------------- */
+/* ---- live bits (large blocks) ----------------------------------------------------------
+ * A large block is the only block of its page; its state is a bit of the
+ * segment header (slice 0, apart from user data), one per 16-byte granule. */
 
 #define LIVE_BITS_OFFSET WARD_LIVE_BITS_OFFSET
 
@@ -222,49 +465,31 @@ typedef struct guarded_s {
     size_t end;
 } guarded_t;
 
-/* Index of the first of the n bytes at p that is not `byte`, or n. Word by
- * word: these scans run on every guarded allocation and free. */
-static size_t first_other_byte(const uint8_t *p, size_t n, uint8_t byte) {
-    const uint64_t pattern = 0x0101010101010101ull * byte;
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t a, b, c, d;
-        memcpy(&a, p + i, 8);
-        memcpy(&b, p + i + 8, 8);
-        memcpy(&c, p + i + 16, 8);
-        memcpy(&d, p + i + 24, 8);
-        if (((a ^ pattern) | (b ^ pattern) | (c ^ pattern) | (d ^ pattern)) != 0) break;
+static inline bool has_trailer(const guarded_t *g) {
+    return g->page != NULL && g->page->bin != WARD_BIN_LARGE;
+}
+
+/* State of a small or medium block from its trailer: STATE_LIVE,
+ * STATE_FREED, or 0 when the trailer is not one ward wrote (never
+ * allocated, overwritten, or not a block start). */
+static inline unsigned trailer_read(uint8_t *block, size_t size, uint64_t *t) {
+    *t = atomic_load_explicit(trailer_of(block, size), memory_order_acquire);
+    unsigned state = trailer_state(*t);
+    if ((state != STATE_LIVE && state != STATE_FREED) || !trailer_valid(block, *t)) return 0;
+    return state;
+}
+
+static size_t canary_stop(const guarded_t *g) {
+    if (has_trailer(g)) {
+        size_t lim = g->size - TRAILER;
+        return g->end + CANARY_MAX < lim ? g->end + CANARY_MAX : lim;
     }
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, sizeof w);
-        if (w != pattern) break;
-    }
-    for (; i < n; i++)
-        if (p[i] != byte) return i;
-    return n;
-}
-
-static inline uint32_t trailer_key(const uint8_t *block) {
-    uint64_t k = ((uintptr_t)block ^ ward_secret) * 0x9e3779b97f4a7c15ull;
-    return (uint32_t)(k >> 32);
-}
-
-/* Per block, from the secret, and never a byte that overflows commonly
- * write: not zero (off-by-one string terminators), not ASCII text, not 0xff,
- * not the free pattern. A one-byte overflow of such a byte is always caught;
- * of arbitrary binary data, all but one time in about 127. */
-static inline uint8_t canary_byte(const uint8_t *block) {
-    uint8_t c = (uint8_t)(0x80 | (trailer_key(block) >> 8));
-    return c == FREE_PATTERN || c == 0xff ? 0xa5 : c;
-}
-
-static size_t canary_end(const guarded_t *g) {
-    if (g->page != NULL && g->page->bin != WARD_BIN_LARGE) return g->size - TRAILER;
     size_t lim = g->end + LARGE_CANARY;
     return lim < g->size ? lim : g->size;
 }
 
+/* Records uoff and end (and, for small blocks, the live state) and writes
+ * the canaries. */
 static void write_geometry(guarded_t *g) {
     if (g->page == NULL) {
         g->seg->huge_guard_uoff = g->uoff;
@@ -272,15 +497,14 @@ static void write_geometry(guarded_t *g) {
     } else if (g->page->bin == WARD_BIN_LARGE) {
         g->page->guard = ((uint64_t)g->uoff << 32) | (uint64_t)g->end;
     } else {
-        uint32_t key = trailer_key(g->block);
-        uint32_t words[2] = {(uint32_t)g->uoff ^ key, (uint32_t)g->end ^ ~key};
-        memcpy(g->block + g->size - TRAILER, words, sizeof words);
+        atomic_store_explicit(trailer_of(g->block, g->size),
+                              trailer_make(g->block, g->uoff, g->end - g->uoff, STATE_LIVE), memory_order_release);
     }
-    memset(g->block + g->end, canary_byte(g->block), canary_end(g) - g->end);
-    if (REDZONE > 0) memset(g->block + INFO_END, canary_byte(g->block), g->uoff - INFO_END);
+    canary_fill(g->block, g->end, canary_stop(g), g->size);
+    if (REDZONE > 0) canary_fill(g->block, INFO_END, g->uoff, g->size);
 }
 
-/* Reads uoff/end back; false when the trailer was overwritten. */
+/* Reads uoff/end back; false when a small block's trailer is not valid. */
 static bool read_geometry(guarded_t *g) {
     if (g->page == NULL) {
         g->uoff = g->seg->huge_guard_uoff;
@@ -289,11 +513,10 @@ static bool read_geometry(guarded_t *g) {
         g->uoff = (size_t)(g->page->guard >> 32);
         g->end = (size_t)(g->page->guard & 0xffffffffu);
     } else {
-        uint32_t key = trailer_key(g->block), words[2];
-        memcpy(words, g->block + g->size - TRAILER, sizeof words);
-        g->uoff = words[0] ^ key;
-        g->end = words[1] ^ ~key;
-        if (g->end + 1 > g->size - TRAILER) return false;
+        uint64_t t;
+        if (trailer_read(g->block, g->size, &t) == 0) return false;
+        g->uoff = trailer_uoff(t);
+        g->end = g->uoff + trailer_n(t);
     }
     return g->uoff <= g->end && g->end <= g->size;
 }
@@ -301,8 +524,8 @@ static bool read_geometry(guarded_t *g) {
 /* Offset (from the user pointer) of the first canary byte after the block
  * that changed, or -1. */
 static long long canary_damage(const guarded_t *g) {
-    size_t stop = canary_end(g);
-    size_t i = g->end + first_other_byte(g->block + g->end, stop - g->end, canary_byte(g->block));
+    size_t stop = canary_stop(g);
+    size_t i = canary_first_bad(g->block, g->end, stop, g->size);
     return i < stop ? (long long)(i - g->uoff) : -1;
 }
 
@@ -310,12 +533,14 @@ static long long canary_damage(const guarded_t *g) {
  * left redzone), or 0. */
 static size_t underflow_damage(const guarded_t *g) {
     if (REDZONE == 0) return 0;
-    size_t i = INFO_END + first_other_byte(g->block + INFO_END, g->uoff - INFO_END, canary_byte(g->block));
-    return g->uoff - i;
+    size_t first = canary_first_bad(g->block, INFO_END, g->uoff, g->size);
+    return g->uoff - first;
 }
 
-/* Finds the raw block holding p. Reports and returns false for a pointer
- * ward never handed out. */
+/* ---- finding and checking a block (the general path) ------------------------------------ */
+
+/* Finds the raw block holding p: g->block is the start of the block p points
+ * into. Reports and returns false for a pointer ward never handed out. */
 static bool locate(const void *p, guarded_t *g, const char *op) {
     uint8_t kind = segmap_get(p);
     ward_segment_t *seg = ward_segment_of(p);
@@ -345,16 +570,13 @@ static bool locate(const void *p, guarded_t *g, const char *op) {
     if (flags & PAGE_OWNED) goto arena;
     g->page = page;
     g->size = page->block_size;
+    uint8_t *start = ward_page_start(page);
     if (page->bin == WARD_BIN_LARGE) {
-        g->block = ward_page_start(page);
-    } else if (!(flags & PAGE_ALIGNED) && ((uintptr_t)p & (WARD_ALIGNMENT - 1)) == 0 &&
-               (const uint8_t *)p >= ward_page_start(page) + REDZONE) {
-        /* Blocks of this page hold their data at B + REDZONE: no division
-         * for the block start. A pointer that is not one fails the live-bit
-         * test and is looked at again there. */
-        g->block = (uint8_t *)p - REDZONE;
+        g->block = start;
     } else {
-        g->block = (uint8_t *)ward_page_block_start(page, p);
+        size_t index = (size_t)((const uint8_t *)p - start) / g->size;
+        if (index >= page->capacity) goto foreign; /* never carved */
+        g->block = start + index * g->size;
     }
     return true;
 foreign:
@@ -366,63 +588,31 @@ arena:
     return false;
 }
 
-/* Checks that p is a live block's user pointer with intact canaries. */
-static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) {
-    if (!locate(p, g, op)) return false;
-    bool was_live;
-    if (g->page == NULL) {
-        uint8_t expect = 1;
-        was_live = clear ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
-                         : atomic_load(&g->seg->huge_live) != 0;
-    } else {
-        was_live = clear ? live_clear(g->seg, g->block) : live_test(g->seg, g->block);
-    }
-    if (!was_live) {
-        /* Not a block start at all, or a block already freed? */
-        if (g->page != NULL && g->page->bin != WARD_BIN_LARGE &&
-            ward_page_block_start(g->page, p) != (ward_block_t *)g->block) {
-            /* Inside the redzone or the data of another block: name that
-             * block when it is live. */
-            g->block = (uint8_t *)ward_page_block_start(g->page, p);
-            if (!live_test(g->seg, g->block) || !read_geometry(g)) {
-                ward_report_error(op, p, "pointer inside a block, not its start");
-                return false;
-            }
-            clear = false;
-            was_live = true;
-        }
-    }
-    if (!was_live) {
-        size_t size = g->size;
-        if (read_geometry(g) && (const uint8_t *)p == g->block + g->uoff) size = g->end - g->uoff;
-        report_block(clear ? "double free" : "use after free", p, g->block, size, NULL, -1,
-                     clear ? "freed here:    " : "used here:     ", clear ? "first freed at:" : "freed at:      ");
-        return false;
-    }
-    if (!read_geometry(g)) {
-        report_block("heap buffer overflow", p, g->block, g->size, "the block's trailer was overwritten", -1,
-                     "found here:    ", NULL);
-        return false;
-    }
-    if ((const uint8_t *)p != g->block + g->uoff) {
-        /* Put the bit back: the block stays allocated. */
-        if (clear && g->page != NULL) live_set(g->seg, g->block);
-        else if (clear) atomic_store(&g->seg->huge_live, 1);
-        char what[128];
-        ward_buf_t b = {what, 0, sizeof what - 1};
-        long long off = (long long)((const uint8_t *)p - (g->block + g->uoff));
-        ward_buf_str(&b, "pointer ");
-        ward_buf_u64(&b, (uint64_t)(off < 0 ? -off : off));
-        ward_buf_str(&b, off < 0 ? " bytes before a block of " : " bytes inside a block of ");
-        ward_buf_u64(&b, g->end - g->uoff);
-        ward_buf_str(&b, " bytes at ");
-        ward_buf_hex(&b, (uint64_t)(uintptr_t)(g->block + g->uoff));
-        what[b.len] = 0;
-        uint32_t alloc_stack, free_stack;
-        block_stacks(g->block, &alloc_stack, &free_stack);
-        ward_report(op, p, what, "found here:    ", alloc_stack, 0, NULL);
-        return false;
-    }
+static void report_interior(const void *p, guarded_t *g, const char *op, bool freed) {
+    char what[160];
+    ward_buf_t b = {what, 0, sizeof what - 1};
+    long long off = (long long)((const uint8_t *)p - (g->block + g->uoff));
+    ward_buf_str(&b, "pointer ");
+    ward_buf_u64(&b, (uint64_t)(off < 0 ? -off : off));
+    ward_buf_str(&b, off < 0 ? " bytes before a " : " bytes inside a ");
+    if (freed) ward_buf_str(&b, "freed ");
+    ward_buf_str(&b, "block of ");
+    ward_buf_u64(&b, g->end - g->uoff);
+    ward_buf_str(&b, " bytes at ");
+    ward_buf_hex(&b, (uint64_t)(uintptr_t)(g->block + g->uoff));
+    what[b.len] = 0;
+    uint32_t alloc_stack, free_stack;
+    block_stacks(g->block, &alloc_stack, &free_stack);
+    ward_report(op, p, what, "found here:    ", alloc_stack, freed ? free_stack : 0, NULL);
+}
+
+static void report_freed(const void *p, guarded_t *g, bool clear) {
+    report_block(clear ? "double free" : "use after free", p, g->block, g->end - g->uoff, NULL, -1,
+                 clear ? "freed here:    " : "used here:     ", clear ? "first freed at:" : "freed at:      ");
+}
+
+/* After the state check: the canaries on both sides of a block. */
+static bool canaries_intact(const void *p, guarded_t *g) {
     long long damage = canary_damage(g);
     if (damage >= 0) {
         report_block("heap buffer overflow", p, g->block, g->end - g->uoff, "written past its end", damage,
@@ -441,6 +631,71 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         return false;
     }
     return true;
+}
+
+/* Small and medium blocks: the state is in the trailer; `clear` takes it
+ * from live to freed. */
+static bool check_live_small(const void *p, guarded_t *g, const char *op, bool clear) {
+    _Atomic(uint64_t) *tp = trailer_of(g->block, g->size);
+    for (;;) {
+        uint64_t t;
+        unsigned state = trailer_read(g->block, g->size, &t);
+        if (state == 0) {
+            if (t == FREE_WORD) ward_report_error(op, p, "not a block ward handed out");
+            else
+                report_block("heap buffer overflow", p, g->block, g->size, "the block's trailer was overwritten", -1,
+                             "found here:    ", NULL);
+            return false;
+        }
+        g->uoff = trailer_uoff(t);
+        g->end = g->uoff + trailer_n(t);
+        if ((const uint8_t *)p != g->block + g->uoff) {
+            report_interior(p, g, op, state == STATE_FREED);
+            return false;
+        }
+        if (state == STATE_FREED) {
+            report_freed(p, g, clear);
+            return false;
+        }
+        if (!clear) break;
+        if (atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t),
+                                                    memory_order_acq_rel, memory_order_acquire))
+            break;
+        /* Another thread changed it (freed it) meanwhile: look again. */
+    }
+    return canaries_intact(p, g);
+}
+
+/* Checks that p is a live block's user pointer with intact canaries;
+ * `clear` marks it freed. Reports and returns false otherwise. */
+static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) {
+    if (!locate(p, g, op)) return false;
+    if (has_trailer(g)) return check_live_small(p, g, op, clear);
+    bool was_live;
+    if (g->page == NULL) {
+        uint8_t expect = 1;
+        was_live = clear ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
+                         : atomic_load(&g->seg->huge_live) != 0;
+    } else {
+        was_live = clear ? live_clear(g->seg, g->block) : live_test(g->seg, g->block);
+    }
+    if (!read_geometry(g)) {
+        g->uoff = 0;
+        g->end = g->size;
+    }
+    if (!was_live) {
+        if ((const uint8_t *)p != g->block + g->uoff) ward_report_error(op, p, "pointer inside a freed block");
+        else report_freed(p, g, clear);
+        return false;
+    }
+    if ((const uint8_t *)p != g->block + g->uoff) {
+        /* Put the state back: the block stays allocated. */
+        if (clear && g->page != NULL) live_set(g->seg, g->block);
+        else if (clear) atomic_store(&g->seg->huge_live, 1);
+        report_interior(p, g, op, false);
+        return false;
+    }
+    return canaries_intact(p, g);
 }
 
 /* ---- live huge blocks, for the leak report --------------------------------------------------- */
@@ -471,8 +726,13 @@ void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, ui
 
 bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *block, size_t *uoff, size_t *end,
                            uint32_t *stack) {
-    if (!live_test(seg, block)) return false;
     guarded_t g = {seg, page, block, page->block_size, 0, 0};
+    if (has_trailer(&g)) {
+        uint64_t t;
+        if (trailer_read(block, g.size, &t) != STATE_LIVE) return false;
+    } else if (!live_test(seg, block)) {
+        return false;
+    }
     if (!read_geometry(&g)) return false;
     uint32_t free_stack;
     block_stacks(block, stack, &free_stack);
@@ -484,74 +744,17 @@ bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *bloc
 /* The size a freed block was asked with, from its trailer (kept when the
  * block is filled), or its raw size when the trailer is gone. */
 static size_t asked_size(uint8_t *block, size_t raw) {
-    guarded_t g;
-    g.seg = ward_segment_of(block);
-    g.page = ward_page_of(g.seg, block);
-    g.block = block;
-    g.size = raw;
-    if (g.page->bin == WARD_BIN_LARGE || !read_geometry(&g)) return raw;
-    return g.end - g.uoff;
-}
-
-/* ---- fresh and freed memory ----------------------------------------------------------- */
-
-/* libc's memset, called through a pointer the compiler cannot see through:
- * it would otherwise expand the call into a string instruction that is
- * several times slower than libc's vector code at these sizes. */
-static void *(*volatile const libc_memset)(void *, int, size_t) = memset;
-
-static inline void pattern_fill(uint8_t *p, size_t n) {
-    libc_memset(p, FREE_PATTERN, n);
-}
-
-void ward_guard_fresh_blocks(uint8_t *first, size_t bytes) {
-    pattern_fill(first, bytes); /* trailers included: harmless, never read while free */
-}
-
-/* Fills a freed block with the pattern, keeping its trailer so that a
- * second free can still say how big the block was. */
-
-static void fill_freed(guarded_t *g) {
-    if (g->page == NULL) return;
-    if (g->size <= FULL_CHECK_MAX) {
-        pattern_fill(g->block + INFO_END, g->size - INFO_END - (g->page->bin == WARD_BIN_LARGE ? 0 : TRAILER));
-    } else {
-        pattern_fill(g->block + INFO_END, PARTIAL_CHECK);
-        pattern_fill(g->block + g->size - PARTIAL_CHECK, PARTIAL_CHECK - TRAILER);
-    }
-}
-
-/* Offset of the first byte of a block handed out again that differs from
- * the free pattern (the first word holds the free-list link), or -1. */
-static const uint8_t free_pattern_bytes[256] = {[0 ... 255] = FREE_PATTERN};
-
-/* first_other_byte(p, n, FREE_PATTERN), through memcmp against a buffer of
- * the pattern: libc's memcmp compares a vector at a time. */
-static size_t first_not_freed(const uint8_t *p, size_t n) {
-    for (size_t i = 0; i < n; i += sizeof free_pattern_bytes) {
-        size_t k = n - i < sizeof free_pattern_bytes ? n - i : sizeof free_pattern_bytes;
-        if (memcmp(p + i, free_pattern_bytes, k) != 0) return i + first_other_byte(p + i, k, FREE_PATTERN);
-    }
-    return n;
-}
-
-static long long freed_damage(const uint8_t *block, size_t size) {
-    size_t head = size <= FULL_CHECK_MAX ? size - TRAILER : PARTIAL_CHECK + INFO_END;
-    size_t i = INFO_END + first_not_freed(block + INFO_END, head - INFO_END);
-    if (i < head) return (long long)i;
-    if (size > FULL_CHECK_MAX) {
-        size_t tail = size - PARTIAL_CHECK;
-        i = tail + first_not_freed(block + tail, PARTIAL_CHECK - TRAILER);
-        if (i < size - TRAILER) return (long long)i;
-    }
-    return -1;
+    uint64_t t;
+    if (raw > WARD_MEDIUM_MAX || trailer_read(block, raw, &t) == 0) return raw;
+    return trailer_n(t);
 }
 
 /* Checks a freed block's pattern; reports a write after free and returns
  * false when it was written to. `where` labels the current stack. */
 static bool freed_intact(uint8_t *block, size_t size, const char *where) {
-    long long damage = freed_damage(block, size);
-    if (damage < 0) return true;
+    bool trailer = size <= WARD_MEDIUM_MAX;
+    if (likely(freed_block_intact(block, size, trailer))) return true;
+    long long damage = freed_damage(block, size, trailer);
     report_block("write after free", block + REDZONE, block, asked_size(block, size), "written after it was freed",
                  damage - (long long)REDZONE, where, NULL);
     return false;
@@ -570,7 +773,7 @@ void ward_guard_check_page(ward_page_t *page) {
 
 /* ---- quarantine ------------------------------------------------------------------------------ */
 
-static void release_raw(void *block) {
+static inline void release_raw(void *block) {
     ward_free_inline(block);
 }
 
@@ -579,33 +782,60 @@ static void release_raw(void *block) {
  * production costs demand; debug builds check it now as well, so a write
  * to a block that is never reused still gets reported. A large block's page
  * goes away with it: checked now in both. */
-static void release_quarantined(void *block, size_t size) {
+static inline void release_quarantined(void *block, size_t size) {
     if ((WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) && !freed_intact(block, size, "found here:    "))
         return; /* WARD_ON_ERROR=report: leak it */
     release_raw(block);
 }
 
-static void quarantine_push(ward_heap_t *heap, guarded_t *g) {
-    ward_quarantine_t *q = &heap->quarantine;
-    /* Blocks of first-class heaps skip the quarantine: ward_heap_destroy
-     * would release their segment under it. */
-    if (!heap->is_thread_heap || g->page == NULL || g->size > WARD_QUARANTINE_BYTES / 4 || g->seg->first_class) {
-        if (g->page == NULL || g->page->bin == WARD_BIN_LARGE) recent_free_note(g->block + g->uoff);
-        release_raw(g->block);
-        return;
+/* A block of the small ring leaving it (its size is its page's). */
+static inline void release_small(void *block) {
+    if (WARD_GUARD >= 2) {
+        size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
+        if (!freed_intact(block, size, "found here:    ")) return;
     }
-    while (q->count == WARD_QUARANTINE_SLOTS || q->bytes + g->size > WARD_QUARANTINE_BYTES) {
-        uint32_t old = (q->head + WARD_QUARANTINE_SLOTS - q->count) % WARD_QUARANTINE_SLOTS;
+    release_raw(block);
+}
+
+_Static_assert((WARD_QUARANTINE_SLOTS & (WARD_QUARANTINE_SLOTS - 1)) == 0, "quarantine slots: a power of two");
+_Static_assert((WARD_QUARANTINE_SMALL & (WARD_QUARANTINE_SMALL - 1)) == 0, "quarantine ring: a power of two");
+
+static WARD_NOINLINE void quarantine_push_big(ward_quarantine_t *q, uint8_t *block, size_t size) {
+    while (q->count == WARD_QUARANTINE_SLOTS || q->bytes + size > WARD_QUARANTINE_BYTES) {
+        uint32_t old = (q->head - q->count) & (WARD_QUARANTINE_SLOTS - 1);
         void *victim = q->blocks[old];
         q->bytes -= q->sizes[old];
         q->count--;
         release_quarantined(victim, q->sizes[old]);
     }
-    q->blocks[q->head] = g->block;
-    q->sizes[q->head] = (uint32_t)g->size;
-    q->head = (q->head + 1) % WARD_QUARANTINE_SLOTS;
+    q->blocks[q->head] = block;
+    q->sizes[q->head] = (uint32_t)size;
+    q->head = (q->head + 1) & (WARD_QUARANTINE_SLOTS - 1);
     q->count++;
-    q->bytes += g->size;
+    q->bytes += size;
+}
+
+/* Where a freed, filled block goes: the quarantine of the calling thread's
+ * heap, or straight back when it cannot wait there (no thread heap;
+ * first-class heaps, whose destroy would release the segment under it;
+ * blocks too big). A small block takes the place of the oldest in the ring,
+ * which goes back to its page. */
+static inline void release_freed(ward_segment_t *seg, uint8_t *block, size_t size) {
+    ward_heap_t *heap = ward_tls_heap;
+    if (unlikely(!heap->is_thread_heap || seg->first_class || size > WARD_QUARANTINE_BYTES / 4)) {
+        release_raw(block);
+        return;
+    }
+    ward_quarantine_t *q = &heap->quarantine;
+    if (likely(size <= WARD_DIRECT_MAX)) {
+        uint32_t h = q->small_head;
+        void *victim = q->small[h];
+        q->small[h] = block;
+        q->small_head = (h + 1) & (WARD_QUARANTINE_SMALL - 1);
+        if (likely(victim != NULL)) release_small(victim);
+        return;
+    }
+    quarantine_push_big(q, block, size);
 }
 
 /* At exit: writes to blocks still waiting in the quarantine. */
@@ -613,16 +843,28 @@ void ward_guard_at_exit(void) {
     ward_heap_t *heap = ward_tls_heap;
     if (heap == &ward_empty_heap) return;
     ward_quarantine_t *q = &heap->quarantine;
+    for (uint32_t i = 0; i < WARD_QUARANTINE_SMALL; i++) {
+        uint8_t *block = q->small[i];
+        if (block == NULL) continue;
+        size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
+        if (!freed_intact(block, size, "found at exit: ")) return;
+    }
     for (uint32_t k = 0; k < q->count; k++) {
-        uint32_t i = (q->head + WARD_QUARANTINE_SLOTS - q->count + k) % WARD_QUARANTINE_SLOTS;
+        uint32_t i = (q->head - q->count + k) & (WARD_QUARANTINE_SLOTS - 1);
         if (!freed_intact(q->blocks[i], q->sizes[i], "found at exit: ")) return;
     }
 }
 
 void ward_guard_quarantine_flush(ward_heap_t *heap) {
     ward_quarantine_t *q = &heap->quarantine;
+    for (uint32_t k = 0; k < WARD_QUARANTINE_SMALL; k++) {
+        uint32_t i = (q->small_head + k) & (WARD_QUARANTINE_SMALL - 1);
+        void *block = q->small[i];
+        q->small[i] = NULL;
+        if (block != NULL) release_small(block);
+    }
     while (q->count > 0) {
-        uint32_t old = (q->head + WARD_QUARANTINE_SLOTS - q->count) % WARD_QUARANTINE_SLOTS;
+        uint32_t old = (q->head - q->count) & (WARD_QUARANTINE_SLOTS - 1);
         q->count--;
         q->bytes -= q->sizes[old];
         release_quarantined(q->blocks[old], q->sizes[old]);
@@ -632,11 +874,28 @@ void ward_guard_quarantine_flush(ward_heap_t *heap) {
 
 /* ---- allocation ------------------------------------------------------------------------------ */
 
-static void *raw_alloc(ward_heap_t *heap, size_t raw) {
-    return ward_heap_malloc_inline(heap, raw);
+static inline void debug_record_alloc(uint8_t *block) {
+    if (REDZONE > 0) {
+        debug_info_t *info = block_info(block);
+        info->alloc_stack = ward_stack_record();
+        info->free_stack = 0;
+        info->alloc_thread = (uint32_t)os_thread_id();
+        info->free_thread = 0;
+        info->magic = INFO_MAGIC ^ (uintptr_t)block;
+    }
 }
 
-void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+static inline void debug_record_free(uint8_t *block) {
+    if (REDZONE > 0) {
+        debug_info_t *info = block_info(block);
+        info->free_stack = ward_stack_record();
+        info->free_thread = (uint32_t)os_thread_id();
+    }
+}
+
+/* The general path: every size and alignment, sampling, and the reports
+ * about blocks the free lists were about to hand out. */
+static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, size_t align, bool zero) {
     if (unlikely(heap == &ward_empty_heap)) {
         heap = ward_heap_for_thread();
         if (heap == NULL) {
@@ -658,79 +917,171 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
     }
     size_t raw = REDZONE + size + pad + TRAILER + 1;
     for (int attempt = 0;; attempt++) {
-        uint8_t *block = raw_alloc(heap, raw);
+        uint8_t *block = ward_heap_malloc_inline(heap, raw);
         if (block == NULL) return NULL;
         guarded_t g;
         g.seg = ward_segment_of(block);
+        g.block = block;
         if (g.seg->kind == SEGMENT_HUGE) {
             g.page = NULL;
-            g.block = block;
             g.size = g.seg->huge_usable;
             atomic_store(&g.seg->huge_live, 1);
             huge_track(g.seg, true);
         } else {
             g.page = ward_page_of(g.seg, block);
-            g.block = block;
             g.size = g.page->block_size;
-            if (live_set(g.seg, block)) {
+            uint64_t t;
+            bool live = has_trailer(&g) ? trailer_read(block, g.size, &t) == STATE_LIVE : live_set(g.seg, block);
+            if (live) {
                 report_block("heap corruption", block, NULL, g.size, "the allocator was about to hand out a live block",
                              -1, "found here:    ", NULL);
                 continue; /* WARD_ON_ERROR=report: leave it alone, take another */
             }
-            if (g.page->bin != WARD_BIN_LARGE) {
-                if (!freed_intact(block, g.size, "found here:    ")) {
-                    /* WARD_ON_ERROR=report: leak it, not live (no leak report for
-                     * it at exit), and take another. */
-                    if (attempt < 8) {
-                        live_clear(g.seg, block);
-                        continue;
-                    }
-                }
-            }
+            /* WARD_ON_ERROR=report: a block written after its free is
+             * leaked (its state stays freed: no leak report for it at
+             * exit), and another taken. */
+            if (has_trailer(&g) && !freed_intact(block, g.size, "found here:    ") && attempt < 8) continue;
         }
         uint8_t *user = (uint8_t *)ward_align_up((uintptr_t)block + REDZONE, align);
-        if (g.page == NULL || g.page->bin == WARD_BIN_LARGE) recent_free_forget(user);
+        if (!has_trailer(&g)) recent_free_forget(user);
         g.uoff = (size_t)(user - block);
         g.end = g.uoff + size;
-        if (g.page != NULL && user != block + REDZONE && g.page->bin != WARD_BIN_LARGE)
+        if (has_trailer(&g) && user != block + REDZONE)
             page_flags_set(g.page, (uint8_t)(page_flags(g.page) | PAGE_ALIGNED));
         write_geometry(&g);
-        if (REDZONE > 0) {
-            debug_info_t *info = block_info(block);
-            info->alloc_stack = ward_stack_record();
-            info->free_stack = 0;
-            info->alloc_thread = (uint32_t)os_thread_id();
-            info->free_thread = 0;
-            info->magic = INFO_MAGIC ^ (uintptr_t)block;
-        }
+        debug_record_alloc(block);
         if (zero) memset(user, 0, size);
         return user;
     }
 }
 
-void ward_guard_free(void *p) {
-    if (p == NULL) return;
+/* Canaries of a small block whose user data is [uoff, end): the CANARY_MAX
+ * bytes after end (at least one: the trailer follows, so the 8 bytes at end
+ * can be read and written back), and in debug builds the left redzone. */
+static inline uint64_t small_canary_mask(size_t room) {
+    return room >= 8 ? ~0ull : low_bytes_mask(room);
+}
+
+static inline void small_canaries_write(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
+    if (CANARY_MAX <= 8) {
+        uint64_t w = rotate_right(canary_word(block), 8 * (unsigned)(end & 7)), m, old;
+        m = small_canary_mask(bsize - TRAILER - end);
+        memcpy(&old, block + end, 8);
+        old = (old & ~m) | (w & m);
+        memcpy(block + end, &old, 8);
+    } else {
+        canary_fill(block, end, bsize - TRAILER, bsize);
+    }
+    if (REDZONE > 0) canary_fill(block, INFO_END, uoff, bsize);
+}
+
+static inline bool small_canaries_intact(const uint8_t *block, size_t bsize, size_t uoff, size_t end) {
+    bool ok;
+    if (CANARY_MAX <= 8) {
+        uint64_t w = rotate_right(canary_word(block), 8 * (unsigned)(end & 7)), v;
+        memcpy(&v, block + end, 8);
+        ok = ((v ^ w) & small_canary_mask(bsize - TRAILER - end)) == 0;
+    } else {
+        ok = canary_first_bad(block, end, bsize - TRAILER, bsize) == bsize - TRAILER;
+    }
+    if (REDZONE > 0) ok = ok && canary_first_bad(block, INFO_END, uoff, bsize) == uoff;
+    return ok;
+}
+
+/* The fast path: a request of up to SMALL_USER_MAX bytes whose page has a
+ * free block, when no sample is due. Anything else, and anything wrong with
+ * the block found, goes to the general path (which reports it). Every call
+ * here is a tail call, so that hardened builds run it without saving
+ * registers. */
+void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+    if (unlikely(align > WARD_ALIGNMENT || size > SMALL_USER_MAX)) return guard_malloc_general(heap, size, align, zero);
+    size_t raw = REDZONE + size + TRAILER + 1;
+    ward_page_t *page = heap->direct[(raw + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
+    uint8_t *block = (uint8_t *)page->free;
+    if (unlikely(block == NULL || heap->sample_countdown <= 1)) return guard_malloc_general(heap, size, align, zero);
+    size_t bsize = page->block_size;
+    _Atomic(uint64_t) *tp = trailer_of(block, bsize);
+    if (unlikely(trailer_state(atomic_load_explicit(tp, memory_order_relaxed)) == STATE_LIVE ||
+                 !freed_block_intact(block, bsize, true)))
+        return guard_malloc_general(heap, size, align, zero);
+    page->free = ward_page_pop_next(page, (ward_block_t *)block);
+    page->used++;
+    heap->sample_countdown--;
+    atomic_store_explicit(tp, trailer_make(block, REDZONE, size, STATE_LIVE), memory_order_relaxed);
+    small_canaries_write(block, bsize, REDZONE, REDZONE + size);
+    debug_record_alloc(block);
+    if (zero) return memset(block + REDZONE, 0, size);
+    return block + REDZONE;
+}
+
+/* ---- free ------------------------------------------------------------------------------------ */
+
+/* A block's canaries were damaged after the fast path of free took it:
+ * reported; with WARD_ON_ERROR=report the block is leaked, its state freed. */
+static WARD_COLD void report_damage(const void *p, ward_segment_t *seg, ward_page_t *page, uint8_t *block,
+                                    size_t size, size_t end) {
+    guarded_t g = {seg, page, block, size, REDZONE, end};
+    canaries_intact(p, &g);
+}
+
+static WARD_NOINLINE void guard_free_general(void *p) {
     if (ward_sample_owns(p)) {
         ward_sample_free(p);
         return;
     }
     guarded_t g;
     if (!check_live(p, &g, "invalid free", true)) return;
-    if (REDZONE > 0) {
-        debug_info_t *info = block_info(g.block);
-        info->free_stack = ward_stack_record();
-        info->free_thread = (uint32_t)os_thread_id();
-    }
+    debug_record_free(g.block);
     if (g.page == NULL) {
         recent_free_note(p);
         huge_track(g.seg, false);
         ward_huge_free(g.seg);
         return;
     }
-    fill_freed(&g);
-    ward_heap_t *heap = ward_tls_heap;
-    if (heap == &ward_empty_heap) release_raw(g.block);
-    else quarantine_push(heap, &g);
+    fill_freed_block(g.block, g.size, has_trailer(&g));
+    if (!has_trailer(&g) && (ward_tls_heap == &ward_empty_heap || g.size > WARD_QUARANTINE_BYTES / 4 ||
+                             !ward_tls_heap->is_thread_heap || g.seg->first_class))
+        recent_free_note(p);
+    release_freed(g.seg, g.block, g.size);
+}
+
+/* The fast path: a pointer to the start of a live small or medium block
+ * of an unaligned page. Anything else goes to the general path before
+ * anything is changed. The block start is not checked here: a pointer
+ * inside a block finds no valid trailer where the block's would be (it
+ * would need the right state, offset and 24-bit keyed checksum: 48 bits).
+ * Every call is a tail call, as in malloc. */
+void ward_guard_free(void *p) {
+    ward_segment_t *seg = ward_segment_of(p);
+    if (unlikely(segmap_get(p) != SEGMAP_SEGMENT || (uintptr_t)p == (uintptr_t)seg)) goto general;
+    if (unlikely(seg->magic != WARD_SEGMENT_MAGIC || seg->kind != SEGMENT_NORMAL)) goto general;
+    ward_page_t *page = ward_page_of(seg, p);
+    if (unlikely((page_flags(page) & (PAGE_INVALID | PAGE_OWNED | PAGE_ALIGNED)) != 0 ||
+                 page->bin > WARD_BIN_MEDIUM_LAST))
+        goto general;
+    uint8_t *block = (uint8_t *)p - REDZONE;
+    size_t size = page->block_size;
+    /* The trailer read must stay inside the page's blocks. */
+    if (unlikely((uint64_t)(block - ward_page_start(page)) > (uint64_t)(page->reserved - 1u) * size)) goto general;
+    _Atomic(uint64_t) *tp = trailer_of(block, size);
+    uint64_t t = atomic_load_explicit(tp, memory_order_relaxed);
+    if (unlikely((t & 0xff0000ffffull) != (REDZONE | (uint64_t)STATE_LIVE << 32) || !trailer_valid(block, t)))
+        goto general;
+    if (unlikely(!atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t), memory_order_acq_rel,
+                                                          memory_order_relaxed)))
+        goto general; /* freed meanwhile by another thread: the general path reports it */
+    size_t end = REDZONE + trailer_n(t);
+    if (unlikely(!small_canaries_intact(block, size, REDZONE, end)))
+    {
+        report_damage(p, seg, page, block, size, end);
+        return;
+    }
+    debug_record_free(block);
+    fill_freed_block(block, size, true);
+    release_freed(seg, block, size);
+    return;
+general:
+    if (p != NULL) guard_free_general(p);
 }
 
 size_t ward_guard_usable(const void *p) {
@@ -747,7 +1098,7 @@ size_t ward_guard_usable(const void *p) {
 static bool guard_resize_in_place(guarded_t *g, size_t size) {
     /* At least one canary byte stays; small blocks keep their trailer. */
     size_t room = g->size - g->uoff - 1;
-    if (g->page != NULL && g->page->bin != WARD_BIN_LARGE) room -= TRAILER;
+    if (has_trailer(g)) room -= TRAILER;
     if (size > room || size < room / 2) return false;
     g->end = g->uoff + size;
     write_geometry(g);

@@ -186,14 +186,19 @@ typedef struct ward_page_queue_s {
 } ward_page_queue_t;
 
 #if WARD_GUARD
-/* Freed blocks wait here before going back to their page (guard.c). */
-#define WARD_QUARANTINE_SLOTS (WARD_GUARD >= 2 ? 16384 : 1024)
+/* Freed blocks wait here before going back to their page (guard.c): blocks
+ * of up to WARD_DIRECT_MAX bytes in a ring bounded in count, bigger ones in
+ * a queue bounded in count and bytes. */
+#define WARD_QUARANTINE_SMALL (WARD_GUARD >= 2 ? 16384 : 1024)
+#define WARD_QUARANTINE_SLOTS (WARD_GUARD >= 2 ? 4096 : 256)
 #define WARD_QUARANTINE_BYTES ((size_t)(WARD_GUARD >= 2 ? 32 : 4) << 20)
 typedef struct ward_quarantine_s {
-    void *blocks[WARD_QUARANTINE_SLOTS];
-    uint32_t sizes[WARD_QUARANTINE_SLOTS];
+    void *small[WARD_QUARANTINE_SMALL]; /* NULL: an empty slot */
+    uint32_t small_head;                /* next slot to fill: the oldest entry */
     uint32_t head;
     uint32_t count;
+    void *blocks[WARD_QUARANTINE_SLOTS];
+    uint32_t sizes[WARD_QUARANTINE_SLOTS];
     size_t bytes;
 } ward_quarantine_t;
 #endif

@@ -107,3 +107,17 @@ static TEST_UNUSED void run_child(child_result_t *r, const char *const *wrapper,
     r->signaled = WIFSIGNALED(st);
     r->sig = r->signaled ? WTERMSIG(st) : 0;
 }
+
+/* How many lines of the file at `path` (a child's WARD_LOG) start with
+ * `prefix`. */
+static TEST_UNUSED size_t count_log_lines(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "r");
+    CHECKF(f != NULL, "no report log %s: %s", path, strerror(errno));
+    size_t n = 0, len = strlen(prefix);
+    char line[4096];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (!strncmp(line, prefix, len)) n++;
+    fclose(f);
+    return n;
+}

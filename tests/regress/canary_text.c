@@ -53,13 +53,7 @@ int main(int argc, char **argv)
     char how[128];
     describe_child(&r, how, sizeof how);
     CHECKF(r.exited && r.code == 0, "child %s:\n%.2000s", how, r.out);
-    FILE *f = fopen(log, "r");
-    CHECKF(f != NULL, "no report log %s: %s", log, strerror(errno));
-    size_t reports = 0;
-    char line[4096];
-    while (fgets(line, sizeof line, f) != NULL)
-        if (!strncmp(line, "ward: error: heap buffer overflow", 33)) reports++;
-    fclose(f);
+    size_t reports = count_log_lines(log, "ward: error: heap buffer overflow");
     unlink(log);
     CHECKF(reports == N, "%zu of %d one-byte overflows reported", reports, N);
     printf("canary_text (%s): ok\n", argv[1]);
