@@ -177,6 +177,11 @@ static inline bool trailer_valid(const uint8_t *block, uint64_t t) {
     return ((t ^ flip) & TRAILER_CHECKSUM) == trailer_checksum(block, t & TRAILER_GEOMETRY);
 }
 
+/* Whether t, with its state byte known to say live, is valid. */
+static inline bool trailer_valid_live(const uint8_t *block, uint64_t t) {
+    return (t & TRAILER_CHECKSUM) == trailer_checksum(block, t & TRAILER_GEOMETRY);
+}
+
 /* A live trailer, freed. */
 static inline uint64_t trailer_freed(uint64_t t) {
     return t ^ STATE_FLIP ^ freed_checksum_flip;
@@ -315,42 +320,38 @@ static size_t first_other_byte(const uint8_t *p, size_t n, uint8_t byte) {
     return n;
 }
 
-/* The parts of a freed block of `size` bytes that hold the pattern: [INFO_END,
- * head) and [tail, size - TRAILER) (tail == head when it is filled whole).
- * Large blocks have no trailer. */
-static inline void freed_ranges(size_t size, bool trailer, size_t *head, size_t *tail) {
-    size_t stop = size - (trailer ? TRAILER : 0);
-    if (size <= FULL_CHECK_MAX) {
-        *head = *tail = stop;
-    } else {
-        *head = INFO_END + PARTIAL_CHECK;
-        *tail = stop - PARTIAL_CHECK;
-    }
+/* The parts of a freed block of `size` bytes that hold the pattern: all of
+ * [INFO_END, stop) up to FULL_CHECK_MAX bytes, else PARTIAL_CHECK bytes at
+ * each end of it; stop is where the trailer starts (large blocks have none). */
+static inline size_t freed_stop(size_t size, bool trailer) {
+    return size - (trailer ? TRAILER : 0);
 }
 
 static inline void fill_freed_block(uint8_t *block, size_t size, bool trailer) {
-    size_t head, tail;
-    freed_ranges(size, trailer, &head, &tail);
-    pattern_fill(block + INFO_END, head - INFO_END);
-    if (tail < size - (trailer ? TRAILER : 0)) pattern_fill(block + tail, size - (trailer ? TRAILER : 0) - tail);
+    size_t stop = freed_stop(size, trailer);
+    if (size <= FULL_CHECK_MAX) {
+        pattern_fill(block + INFO_END, stop - INFO_END);
+    } else {
+        pattern_fill(block + INFO_END, PARTIAL_CHECK);
+        pattern_fill(block + stop - PARTIAL_CHECK, PARTIAL_CHECK);
+    }
 }
 
 static inline bool freed_block_intact(const uint8_t *block, size_t size, bool trailer) {
-    size_t head, tail, stop = size - (trailer ? TRAILER : 0);
-    freed_ranges(size, trailer, &head, &tail);
-    return pattern_intact(block + INFO_END, head - INFO_END) &&
-           (tail == stop || pattern_intact(block + tail, stop - tail));
+    size_t stop = freed_stop(size, trailer);
+    if (size <= FULL_CHECK_MAX) return pattern_intact(block + INFO_END, stop - INFO_END);
+    return pattern_intact(block + INFO_END, PARTIAL_CHECK) && pattern_intact(block + stop - PARTIAL_CHECK, PARTIAL_CHECK);
 }
 
 /* Offset of the first byte of a freed block that differs from the
  * pattern, or -1 (reports). */
 static long long freed_damage(const uint8_t *block, size_t size, bool trailer) {
-    size_t head, tail, stop = size - (trailer ? TRAILER : 0);
-    freed_ranges(size, trailer, &head, &tail);
+    size_t stop = freed_stop(size, trailer);
+    size_t head = size <= FULL_CHECK_MAX ? stop : INFO_END + PARTIAL_CHECK;
     size_t i = INFO_END + first_other_byte(block + INFO_END, head - INFO_END, FREE_PATTERN);
     if (i < head) return (long long)i;
-    if (tail < stop) {
-        i = tail + first_other_byte(block + tail, stop - tail, FREE_PATTERN);
+    if (head < stop) {
+        i = stop - PARTIAL_CHECK + first_other_byte(block + stop - PARTIAL_CHECK, PARTIAL_CHECK, FREE_PATTERN);
         if (i < stop) return (long long)i;
     }
     return -1;
@@ -1065,7 +1066,7 @@ void ward_guard_free(void *p) {
     if (unlikely((uint64_t)(block - ward_page_start(page)) > (uint64_t)(page->reserved - 1u) * size)) goto general;
     _Atomic(uint64_t) *tp = trailer_of(block, size);
     uint64_t t = atomic_load_explicit(tp, memory_order_relaxed);
-    if (unlikely((t & 0xff0000ffffull) != (REDZONE | (uint64_t)STATE_LIVE << 32) || !trailer_valid(block, t)))
+    if (unlikely((t & 0xff0000ffffull) != (REDZONE | (uint64_t)STATE_LIVE << 32) || !trailer_valid_live(block, t)))
         goto general;
     if (unlikely(!atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t), memory_order_acq_rel,
                                                           memory_order_relaxed)))

@@ -143,8 +143,8 @@ fn compile_command(source: &Path, object: &Path, include: &Path, src: &Path, gua
         .args(["-fvisibility=hidden", "-ftls-model=initial-exec", "-fno-builtin-malloc", "-fno-builtin-free"])
         .arg("-D_GNU_SOURCE")
         .arg(format!("-DWARD_GUARD={guard}"));
-    if guard > 0 {
-        // Guard builds walk their own frames when recording stacks.
+    if guard > 1 {
+        // Debug builds walk their own frames when recording stacks.
         cmd.arg("-fno-omit-frame-pointer");
     }
     if let Ok(extra) = env::var("WARD_CFLAGS") {
