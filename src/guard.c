@@ -255,7 +255,8 @@ static inline size_t canary_first_bad(const uint8_t *block, size_t a, size_t b, 
 
 /* ---- the free pattern --------------------------------------------------------------------
  * Fills and checks of freed memory run on every guarded free and malloc:
- * vector code inline for the short ranges of small blocks, libc beyond. */
+ * vector code inline (the ranges are short). Fresh pages are filled by
+ * libc's memset. */
 
 /* libc's memset, called through a pointer the compiler cannot see through:
  * it would otherwise expand the call into a string instruction that is
@@ -396,17 +397,13 @@ static void report_block(const char *kind, const void *addr, uint8_t *block, siz
 }
 
 /* ---- live bits (large blocks) ----------------------------------------------------------
- * A large block is the only block of its page; its state is a bit of the
- * segment header (slice 0, apart from user data), one per 16-byte granule. */
-
-#define LIVE_BITS_OFFSET WARD_LIVE_BITS_OFFSET
-
-_Static_assert(sizeof(ward_segment_t) <= LIVE_BITS_OFFSET, "header fits below the live bits");
+ * A large block is the only block of its page and starts on a slice: its
+ * state is bit (slice index) of its segment's large_live word, in the header
+ * apart from user data. */
 
 static inline _Atomic(uint64_t) *live_word(ward_segment_t *seg, const void *block, uint64_t *mask) {
-    size_t granule = ((uintptr_t)block - (uintptr_t)seg) >> 4;
-    *mask = (uint64_t)1 << (granule & 63);
-    return (_Atomic(uint64_t) *)((uint8_t *)seg + LIVE_BITS_OFFSET) + (granule >> 6);
+    *mask = (uint64_t)1 << (((uintptr_t)block - (uintptr_t)seg) >> WARD_SLICE_SHIFT);
+    return &seg->large_live;
 }
 
 static inline bool live_set(ward_segment_t *seg, const void *block) {

@@ -164,6 +164,7 @@ typedef struct ward_segment_s {
     uint8_t huge_cached;                   /* freed, waiting in the huge cache */
     uint8_t huge_owned;                    /* a chunk of an arena or pool */
     _Atomic(uint8_t) huge_live;            /* guard builds: the block is allocated */
+    _Atomic(uint64_t) large_live;          /* guard builds: bit i, the large block at slice i is allocated */
     size_t huge_guard_uoff;                /* guard builds: user offset and end */
     size_t huge_guard_end;
     /* Fast builds: 4 KiB pages purged inside pages of small blocks (bit k of
@@ -203,10 +204,6 @@ typedef struct ward_quarantine_s {
 } ward_quarantine_t;
 #endif
 
-/* Guard builds keep a live bit per 16-byte granule of a segment in slice 0,
- * after the header. */
-#define WARD_LIVE_BITS_OFFSET 8192
-#define WARD_LIVE_BITS_BYTES (WARD_SEGMENT_SIZE / 16 / 8)
 
 typedef struct ward_heap_counters_s {
     /* Written by the owning thread only, read by statistics: relaxed atomics

@@ -291,10 +291,8 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
      * touched it since it was released. */
     if (clean) seg->clean_slices = WARD_DATA_SLICES_MASK;
     seg->clean_slices &= WARD_DATA_SLICES_MASK;
-#if WARD_GUARD
-    /* Blocks of a destroyed heap may have left live bits behind. */
-    if (!clean) memset((uint8_t *)seg + WARD_LIVE_BITS_OFFSET, 0, WARD_LIVE_BITS_BYTES);
-#endif
+    /* Guard builds: large blocks of a destroyed heap may have left live bits. */
+    atomic_store_explicit(&seg->large_live, 0, memory_order_relaxed);
     seg->purge_deadline_ms =
         seg->clean_slices == WARD_DATA_SLICES_MASK ? 0 : heap->now_ms + ward_options.purge_delay_ms;
     memset(&seg->pages[0], 0, sizeof seg->pages[0]);
