@@ -11,26 +11,33 @@
  *   | redzone    | user data     | canary bytes  | trailer  |
  *
  * Blocks of small and medium pages (up to 64 KiB) end in an 8-byte trailer:
- * uoff, n, the block's state (live or freed) and a 24-bit checksum keyed
- * with the process secret and the block's address. The state catches a
- * second free: free takes it from live to freed with one compare-and-swap,
- * so of two frees of one block, from any threads, exactly one wins. The
- * checksum makes a rewritten trailer noticed, and one forged by a program
- * that does not know the secret; the canary bytes lie between the data and
- * the trailer, so a linear overflow trips them first. Large blocks (one per
- * page) keep uoff and end in their page descriptor and their state in a
- * live bit of the segment header; huge blocks in their mapping's header. A
- * global map of the address space ward holds (one byte per 4 MiB) tells a
- * pointer ward never handed out (stack, globals, wild values) without
- * touching it. A pointer inside a block finds no valid trailer where its
- * block's would be (the general path then names the block it points into).
+ * uoff, n, the block's state (live or freed), a 24-bit checksum keyed with
+ * the process secret and the block's address, and a fence byte. The state
+ * catches a second free: free takes it from live to freed with one
+ * compare-and-swap, so of two frees of one block, from any threads, exactly
+ * one wins. The checksum makes a rewritten trailer noticed, and one forged
+ * by a program that does not know the secret; the canary bytes lie between
+ * the data and the trailer, so a linear overflow trips them first. The
+ * trailer is the block's own memory, though: a program that reads it while
+ * the block is live and writes it back after the free (a use after free)
+ * can make a second free look like a first; the block then sits in the
+ * quarantine twice and is reported when it comes to be handed out twice.
+ * Large blocks (one per page) keep uoff and end in their page descriptor
+ * and their state in a live bit of the segment header; huge blocks in their
+ * mapping's header. A global map of the address space ward holds (one byte
+ * per 4 MiB) tells a pointer ward never handed out (stack, globals, wild
+ * values) without touching it. A pointer inside a block finds no valid
+ * trailer where its block's would be (the general path then names the
+ * block it points into).
  *
  * Canary: hardened builds check the 8 bytes after the user data (a write
  * past the end by one byte is caught; a longer linear one too, at the latest
- * in the trailer), debug builds every byte up to the trailer and a left
- * redzone. Canary bytes come from the secret and the block's address and
- * are never NUL, ASCII, 0xff or the free pattern. malloc_usable_size reports
- * n, so writing what it reports stays legal.
+ * in the trailer) and the fence byte just before the block (the last byte
+ * of the block before it, or of the page's head: a write before the block
+ * is caught); debug builds every byte up to the trailer and a left redzone.
+ * Canary bytes come from the secret and the block's address and are never
+ * NUL, ASCII, 0xff or the free pattern. malloc_usable_size reports n, so
+ * writing what it reports stays legal.
  *
  * Freed blocks are filled with FREE_PATTERN (whole up to FULL_CHECK_MAX
  * bytes, PARTIAL_CHECK bytes at each end beyond) and wait in a per-thread
@@ -72,12 +79,16 @@ void ward_guard_init(void) {
 #define FREE_PATTERN 0xdf
 #define FREE_WORD 0xdfdfdfdfdfdfdfdfull
 #define TRAILER 8
-/* Trailer states and fields (see trailer_make). */
-#define STATE_LIVE 0xa1u
-#define STATE_FREED 0xf4u
-#define STATE_FLIP ((uint64_t)(STATE_LIVE ^ STATE_FREED) << 32)
-#define TRAILER_CHECKSUM 0xffffff0000000000ull
-#define TRAILER_GEOMETRY 0xffffffffull
+/* Trailer fields (see the trailer section). */
+#define STATE_LIVE 0xau
+#define STATE_FREED 0x5u
+#define STATE_SHIFT 28
+#define STATE_FLIP ((uint64_t)(STATE_LIVE ^ STATE_FREED) << STATE_SHIFT)
+#define TRAILER_GEOMETRY 0x0fffffffull
+#define TRAILER_CHECKSUM 0x00ffffff00000000ull
+#define FENCE_SHIFT 56
+/* The fields free's fast path compares with a live trailer's: uoff, state, fence. */
+#define TRAILER_TAG (0xfffull | 0xfull << STATE_SHIFT | 0xffull << FENCE_SHIFT)
 /* Freed blocks up to FULL_CHECK_MAX bytes are filled and checked whole,
  * bigger ones PARTIAL_CHECK bytes at each end (where stale pointers into
  * structures mostly write). Hardened mode, for production, keeps the fill
@@ -85,9 +96,11 @@ void ward_guard_init(void) {
 #if WARD_GUARD >= 2
 #define FULL_CHECK_MAX 1024
 #define CANARY_MAX ((size_t)1 << 20)
+#define CANARY_MIN 1
 #else
 #define FULL_CHECK_MAX 256
 #define CANARY_MAX 8
+#define CANARY_MIN 8 /* every block has room for the whole canary word */
 #endif
 #define PARTIAL_CHECK 64
 #define LARGE_CANARY 64
@@ -108,7 +121,7 @@ void ward_guard_init(void) {
 
 /* Largest request the inline path serves: its raw block comes from the
  * heap's direct table. */
-#define SMALL_USER_MAX (WARD_DIRECT_MAX - REDZONE - TRAILER - 1)
+#define SMALL_USER_MAX (WARD_DIRECT_MAX - REDZONE - TRAILER - CANARY_MIN)
 
 typedef struct debug_info_s {
     uint32_t alloc_stack;
@@ -129,11 +142,15 @@ enum { SEGMAP_NONE = 0, SEGMAP_SEGMENT = 1, SEGMAP_HUGE = 2, SEGMAP_HUGE_BODY = 
 static _Atomic(uint8_t) *segmap;
 static uint64_t canary_base;         /* the process's canary bytes, each 0x80..0xbf (see canary_word) */
 static uint64_t freed_checksum_flip; /* nonzero, within the trailer's checksum bits (see trailer_make) */
+static uint8_t fence;                /* the last byte of every trailer, 0x80..0xbf */
+static uint64_t live_tag;            /* TRAILER_TAG's bits of a live trailer at REDZONE */
 
 void ward_guard_init(void) {
     ward_secret = (uintptr_t)os_random_seed() | 1;
     canary_base = (((uint64_t)os_random_seed() * 0xd6e8feb86659fd93ull) & 0x3f3f3f3f3f3f3f3full) | 0x8080808080808080ull;
     freed_checksum_flip = (os_random_seed() | (uint64_t)1 << 40) & TRAILER_CHECKSUM;
+    fence = (uint8_t)(0x80 | (os_random_seed() & 0x3f));
+    live_tag = REDZONE / 16 | (uint64_t)STATE_LIVE << STATE_SHIFT | (uint64_t)fence << FENCE_SHIFT;
     segmap = os_reserve(SEGMAP_ENTRIES, os_page_size());
 }
 
@@ -155,29 +172,49 @@ static inline uint8_t segmap_get(const void *p) {
 }
 
 /* ---- trailers (small and medium blocks) ------------------------------------------------
- * Bits 0-15: uoff; 16-31: n; 32-39: state; 40-63: a checksum of uoff, n and
- * the block's address keyed with the secret, xored with a secret constant in
- * freed trailers: free turns a live trailer into a freed one with one xor,
- * and a state byte rewritten without the checksum is noticed. */
+ *   bits  0-11  uoff / 16 (uoff: a multiple of 16, below 64 KiB)
+ *   bits 12-27  n
+ *   bits 28-31  state: live or freed
+ *   bits 32-55  checksum of uoff, n and the block's address, keyed with the
+ *               secret; in freed trailers xored with a secret constant, so
+ *               that free turns a live trailer into a freed one with one xor
+ *               and a state rewritten without the checksum is noticed
+ *   bits 56-63  the fence byte: the byte just before the next block, which
+ *               a write before that block (an underflow) changes first */
 
 static inline uint64_t trailer_checksum(const uint8_t *block, uint64_t geometry) {
     uint64_t h = ((geometry << 8) ^ (uintptr_t)block ^ ward_secret) * 0x9e3779b97f4a7c15ull;
-    return h & TRAILER_CHECKSUM;
+    return (h >> 8) & TRAILER_CHECKSUM;
 }
 
 static inline uint64_t trailer_make(const uint8_t *block, size_t uoff, size_t n, unsigned state) {
-    uint64_t geometry = (uint64_t)uoff | (uint64_t)n << 16;
+    uint64_t geometry = (uint64_t)(uoff >> 4) | (uint64_t)n << 12;
     uint64_t checksum = trailer_checksum(block, geometry) ^ (state == STATE_FREED ? freed_checksum_flip : 0);
-    return geometry | (uint64_t)state << 32 | checksum;
+    return geometry | (uint64_t)state << STATE_SHIFT | checksum | (uint64_t)fence << FENCE_SHIFT;
+}
+
+static inline unsigned trailer_state(uint64_t t) {
+    return (unsigned)(t >> STATE_SHIFT) & 0xfu;
+}
+
+static inline size_t trailer_uoff(uint64_t t) {
+    return (size_t)(t & 0xfffu) << 4;
+}
+
+static inline size_t trailer_n(uint64_t t) {
+    return (size_t)((t >> 12) & 0xffffu);
 }
 
 /* Whether t is a trailer ward wrote for this block, live or freed. */
 static inline bool trailer_valid(const uint8_t *block, uint64_t t) {
-    uint64_t flip = ((t >> 32) & 0xffu) == STATE_FREED ? freed_checksum_flip : 0;
+    unsigned state = trailer_state(t);
+    if ((state != STATE_LIVE && state != STATE_FREED) || (uint8_t)(t >> FENCE_SHIFT) != fence) return false;
+    uint64_t flip = state == STATE_FREED ? freed_checksum_flip : 0;
     return ((t ^ flip) & TRAILER_CHECKSUM) == trailer_checksum(block, t & TRAILER_GEOMETRY);
 }
 
-/* Whether t, with its state byte known to say live, is valid. */
+/* Whether t, whose state, offset and fence are known to be a live
+ * trailer's, has the right checksum. */
 static inline bool trailer_valid_live(const uint8_t *block, uint64_t t) {
     return (t & TRAILER_CHECKSUM) == trailer_checksum(block, t & TRAILER_GEOMETRY);
 }
@@ -187,69 +224,39 @@ static inline uint64_t trailer_freed(uint64_t t) {
     return t ^ STATE_FLIP ^ freed_checksum_flip;
 }
 
-static inline unsigned trailer_state(uint64_t t) {
-    return (unsigned)(t >> 32) & 0xffu;
-}
-
-static inline size_t trailer_uoff(uint64_t t) {
-    return (size_t)(t & 0xffffu);
-}
-
-static inline size_t trailer_n(uint64_t t) {
-    return (size_t)((t >> 16) & 0xffffu);
-}
-
 static inline _Atomic(uint64_t) *trailer_of(uint8_t *block, size_t size) {
     return (_Atomic(uint64_t) *)(void *)(block + size - TRAILER);
 }
 
 /* ---- canaries --------------------------------------------------------------------------
- * The byte at block offset i is byte (i mod 8) of canary_word(block): the
+ * A canary range [a, b) holds canary_word(block) from a on, repeated: the
  * process's canary (from the secret) mixed with the block's address, each
- * byte 0x80 to 0xbf, so never NUL, ASCII text, 0xff or the free pattern. */
-
-static inline uint64_t rotate_right(uint64_t x, unsigned r) {
-    return (x >> (r & 63)) | (x << ((64 - r) & 63));
-}
+ * byte 0x80 to 0xbf, so never NUL, ASCII text, 0xff or the free pattern.
+ * Hardened blocks always have room for the whole word after the user data,
+ * so writing and checking it is one unaligned store and one load. */
 
 static inline uint64_t canary_word(const uint8_t *block) {
     return canary_base ^ (((uintptr_t)block >> 4) & 0x3f3f3f3f3f3f3f3full);
 }
 
-static inline uint64_t low_bytes_mask(size_t bytes) { /* 1..7 */
-    return ~0ull >> (64 - 8 * bytes);
-}
-
-/* Canary bytes over block offsets [a, b) of a block of `size` bytes. */
-static inline void canary_fill(uint8_t *block, size_t a, size_t b, size_t size) {
-    uint64_t c = canary_word(block), w = rotate_right(c, 8 * (unsigned)(a & 7));
-    for (; b - a >= 8; a += 8) memcpy(block + a, &w, 8);
-    if (a == b) return;
-    if (a + 8 <= size) {
-        uint64_t old, mask = low_bytes_mask(b - a);
-        memcpy(&old, block + a, 8);
-        old = (old & ~mask) | (w & mask);
-        memcpy(block + a, &old, 8);
-    } else {
-        for (; a < b; a++) block[a] = (uint8_t)(c >> (8 * (a & 7)));
-    }
+/* Canary bytes over block offsets [a, b). */
+static inline void canary_fill(uint8_t *block, size_t a, size_t b) {
+    uint64_t c = canary_word(block);
+    size_t i = a;
+    for (; b - i >= 8; i += 8) memcpy(block + i, &c, 8);
+    for (; i < b; i++) block[i] = (uint8_t)(c >> (8 * ((i - a) & 7)));
 }
 
 /* Block offset of the first byte of [a, b) that is not the canary, or b. */
-static inline size_t canary_first_bad(const uint8_t *block, size_t a, size_t b, size_t size) {
-    uint64_t c = canary_word(block), w = rotate_right(c, 8 * (unsigned)(a & 7)), v;
-    for (; b - a >= 8; a += 8) {
-        memcpy(&v, block + a, 8);
-        if (v != w) return a + (size_t)__builtin_ctzll(v ^ w) / 8;
+static inline size_t canary_first_bad(const uint8_t *block, size_t a, size_t b) {
+    uint64_t c = canary_word(block), v;
+    size_t i = a;
+    for (; b - i >= 8; i += 8) {
+        memcpy(&v, block + i, 8);
+        if (v != c) return i + (size_t)__builtin_ctzll(v ^ c) / 8;
     }
-    if (a == b) return b;
-    if (a + 8 <= size) {
-        memcpy(&v, block + a, 8);
-        uint64_t diff = (v ^ w) & low_bytes_mask(b - a);
-        return diff ? a + (size_t)__builtin_ctzll(diff) / 8 : b;
-    }
-    for (; a < b; a++)
-        if (block[a] != (uint8_t)(c >> (8 * (a & 7)))) return a;
+    for (; i < b; i++)
+        if (block[i] != (uint8_t)(c >> (8 * ((i - a) & 7)))) return i;
     return b;
 }
 
@@ -461,6 +468,7 @@ typedef struct guarded_s {
     size_t size;         /* S */
     size_t uoff;
     size_t end;
+    uint64_t trailer;    /* small blocks: the live trailer check_live found */
 } guarded_t;
 
 static inline bool has_trailer(const guarded_t *g) {
@@ -472,9 +480,7 @@ static inline bool has_trailer(const guarded_t *g) {
  * allocated, overwritten, or not a block start). */
 static inline unsigned trailer_read(uint8_t *block, size_t size, uint64_t *t) {
     *t = atomic_load_explicit(trailer_of(block, size), memory_order_acquire);
-    unsigned state = trailer_state(*t);
-    if ((state != STATE_LIVE && state != STATE_FREED) || !trailer_valid(block, *t)) return 0;
-    return state;
+    return trailer_valid(block, *t) ? trailer_state(*t) : 0;
 }
 
 static size_t canary_stop(const guarded_t *g) {
@@ -498,8 +504,8 @@ static void write_geometry(guarded_t *g) {
         atomic_store_explicit(trailer_of(g->block, g->size),
                               trailer_make(g->block, g->uoff, g->end - g->uoff, STATE_LIVE), memory_order_release);
     }
-    canary_fill(g->block, g->end, canary_stop(g), g->size);
-    if (REDZONE > 0) canary_fill(g->block, INFO_END, g->uoff, g->size);
+    canary_fill(g->block, g->end, canary_stop(g));
+    if (REDZONE > 0) canary_fill(g->block, INFO_END, g->uoff);
 }
 
 /* Reads uoff/end back; false when a small block's trailer is not valid. */
@@ -523,16 +529,43 @@ static bool read_geometry(guarded_t *g) {
  * that changed, or -1. */
 static long long canary_damage(const guarded_t *g) {
     size_t stop = canary_stop(g);
-    size_t i = canary_first_bad(g->block, g->end, stop, g->size);
+    size_t i = canary_first_bad(g->block, g->end, stop);
     return i < stop ? (long long)(i - g->uoff) : -1;
 }
 
-/* How many bytes before the user pointer were overwritten (debug builds'
- * left redzone), or 0. */
+/* Hardened builds have no redzone: the bytes before a small block are the
+ * trailer of the block before it in its page (or that block's fresh
+ * pattern, if it was never handed out; before a page's first block, the
+ * page's head, which holds the pattern too), whose last byte is the fence:
+ * a write just before the block changes it. */
+static inline bool neighbour_intact(const uint8_t *block) {
+    uint8_t last = block[-1];
+    return last == fence || last == FREE_PATTERN;
+}
+
+/* How many bytes before the user pointer were overwritten, or 0: debug
+ * builds look at the left redzone, hardened builds at the neighbour's
+ * trailer. A neighbour's trailer whose size and state still make sense is
+ * put right (after the report, so that WARD_ON_ERROR=report does not
+ * report the same write again when the neighbour is freed). */
 static size_t underflow_damage(const guarded_t *g) {
-    if (REDZONE == 0) return 0;
-    size_t first = canary_first_bad(g->block, INFO_END, g->uoff, g->size);
-    return g->uoff - first;
+    if (REDZONE > 0) return g->uoff - canary_first_bad(g->block, INFO_END, g->uoff);
+    if (!has_trailer(g) || neighbour_intact(g->block)) return 0;
+    uint8_t *prev = g->block - g->size;
+    _Atomic(uint64_t) *tp = trailer_of(prev, g->size);
+    uint64_t t = atomic_load_explicit(tp, memory_order_relaxed), want;
+    unsigned state = trailer_state(t);
+    if (((t ^ FREE_WORD) & 0xffffffffull) == 0) {
+        want = FREE_WORD;
+    } else if ((state == STATE_LIVE || state == STATE_FREED) &&
+               trailer_uoff(t) + trailer_n(t) + TRAILER + CANARY_MIN <= g->size) {
+        want = trailer_make(prev, trailer_uoff(t), trailer_n(t), state);
+    } else {
+        return TRAILER; /* at least up to the state: beyond repair */
+    }
+    size_t bytes = TRAILER - (size_t)__builtin_ctzll(t ^ want) / 8;
+    atomic_compare_exchange_strong_explicit(tp, &t, want, memory_order_relaxed, memory_order_relaxed);
+    return bytes;
 }
 
 /* ---- finding and checking a block (the general path) ------------------------------------ */
@@ -568,7 +601,7 @@ static bool locate(const void *p, guarded_t *g, const char *op) {
     if (flags & PAGE_OWNED) goto arena;
     g->page = page;
     g->size = page->block_size;
-    uint8_t *start = ward_page_start(page);
+    uint8_t *start = ward_page_blocks(page);
     if (page->bin == WARD_BIN_LARGE) {
         g->block = start;
     } else {
@@ -655,6 +688,7 @@ static bool check_live_small(const void *p, guarded_t *g, const char *op, bool c
             report_freed(p, g, clear);
             return false;
         }
+        g->trailer = t;
         if (!clear) break;
         if (atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t),
                                                     memory_order_acq_rel, memory_order_acquire))
@@ -669,28 +703,26 @@ static bool check_live_small(const void *p, guarded_t *g, const char *op, bool c
 static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) {
     if (!locate(p, g, op)) return false;
     if (has_trailer(g)) return check_live_small(p, g, op, clear);
-    bool was_live;
-    if (g->page == NULL) {
-        uint8_t expect = 1;
-        was_live = clear ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
-                         : atomic_load(&g->seg->huge_live) != 0;
-    } else {
-        was_live = clear ? live_clear(g->seg, g->block) : live_test(g->seg, g->block);
-    }
     if (!read_geometry(g)) {
         g->uoff = 0;
         g->end = g->size;
     }
-    if (!was_live) {
-        if ((const uint8_t *)p != g->block + g->uoff) ward_report_error(op, p, "pointer inside a freed block");
-        else report_freed(p, g, clear);
+    bool interior = (const uint8_t *)p != g->block + g->uoff;
+    bool was_live;
+    if (g->page == NULL) {
+        uint8_t expect = 1;
+        was_live = clear && !interior ? atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0)
+                                      : atomic_load(&g->seg->huge_live) != 0;
+    } else {
+        was_live = clear && !interior ? live_clear(g->seg, g->block) : live_test(g->seg, g->block);
+    }
+    if (interior) {
+        if (was_live) report_interior(p, g, op, false);
+        else ward_report_error(op, p, "pointer inside a freed block");
         return false;
     }
-    if ((const uint8_t *)p != g->block + g->uoff) {
-        /* Put the state back: the block stays allocated. */
-        if (clear && g->page != NULL) live_set(g->seg, g->block);
-        else if (clear) atomic_store(&g->seg->huge_live, 1);
-        report_interior(p, g, op, false);
+    if (!was_live) {
+        report_freed(p, g, clear);
         return false;
     }
     return canaries_intact(p, g);
@@ -724,7 +756,7 @@ void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, ui
 
 bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *block, size_t *uoff, size_t *end,
                            uint32_t *stack) {
-    guarded_t g = {seg, page, block, page->block_size, 0, 0};
+    guarded_t g = {seg, page, block, page->block_size, 0, 0, 0};
     if (has_trailer(&g)) {
         uint64_t t;
         if (trailer_read(block, g.size, &t) != STATE_LIVE) return false;
@@ -763,7 +795,7 @@ static bool freed_intact(uint8_t *block, size_t size, const char *where) {
  * here rather than wiped out when the page is carved again. */
 void ward_guard_check_page(ward_page_t *page) {
     if (page->bin == WARD_BIN_LARGE || page->bin == 0) return;
-    uint8_t *start = ward_page_start(page);
+    uint8_t *start = ward_page_blocks(page);
     for (size_t i = 0; i < page->capacity; i++) {
         if (!freed_intact(start + i * page->block_size, page->block_size, "found here:    ")) return;
     }
@@ -909,11 +941,11 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
     if (align < WARD_ALIGNMENT) align = WARD_ALIGNMENT;
     size_t pad = align > WARD_ALIGNMENT ? align : 0;
     if (size > WARD_MAX_REQUEST || pad > WARD_MAX_REQUEST / 2 ||
-        size + pad > WARD_MAX_REQUEST - REDZONE - TRAILER - 1) {
+        size + pad > WARD_MAX_REQUEST - REDZONE - TRAILER - CANARY_MIN) {
         errno = ENOMEM;
         return NULL;
     }
-    size_t raw = REDZONE + size + pad + TRAILER + 1;
+    size_t raw = REDZONE + size + pad + TRAILER + CANARY_MIN;
     for (int attempt = 0;; attempt++) {
         uint8_t *block = ward_heap_malloc_inline(heap, raw);
         if (block == NULL) return NULL;
@@ -933,7 +965,13 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
             if (live) {
                 report_block("heap corruption", block, NULL, g.size, "the allocator was about to hand out a live block",
                              -1, "found here:    ", NULL);
-                continue; /* WARD_ON_ERROR=report: leave it alone, take another */
+                /* WARD_ON_ERROR=report: leave it alone; the rest of that
+                 * free list cannot be trusted (it may lead back here), so
+                 * the page hands out nothing more until it is collected. */
+                if (has_trailer(&g)) g.page->free = NULL;
+                if (attempt < 8) continue;
+                errno = ENOMEM;
+                return NULL;
             }
             /* WARD_ON_ERROR=report: a block written after its free is
              * leaked (its state stays freed: no leak report for it at
@@ -953,36 +991,31 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
     }
 }
 
-/* Canaries of a small block whose user data is [uoff, end): the CANARY_MAX
- * bytes after end (at least one: the trailer follows, so the 8 bytes at end
- * can be read and written back), and in debug builds the left redzone. */
-static inline uint64_t small_canary_mask(size_t room) {
-    return room >= 8 ? ~0ull : low_bytes_mask(room);
-}
-
+/* Canaries of a small block whose user data is [uoff, end): the canary
+ * range after end (hardened: exactly the 8-byte word, for which there is
+ * always room), and what lies before the block: debug builds' left
+ * redzone, or (checked only) the trailer of the block before it. */
 static inline void small_canaries_write(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
-    if (CANARY_MAX <= 8) {
-        uint64_t w = rotate_right(canary_word(block), 8 * (unsigned)(end & 7)), m, old;
-        m = small_canary_mask(bsize - TRAILER - end);
-        memcpy(&old, block + end, 8);
-        old = (old & ~m) | (w & m);
-        memcpy(block + end, &old, 8);
+    if (CANARY_MAX == 8) {
+        uint64_t c = canary_word(block);
+        memcpy(block + end, &c, 8);
     } else {
-        canary_fill(block, end, bsize - TRAILER, bsize);
+        canary_fill(block, end, bsize - TRAILER);
     }
-    if (REDZONE > 0) canary_fill(block, INFO_END, uoff, bsize);
+    if (REDZONE > 0) canary_fill(block, INFO_END, uoff);
 }
 
-static inline bool small_canaries_intact(const uint8_t *block, size_t bsize, size_t uoff, size_t end) {
+static inline bool small_canaries_intact(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
     bool ok;
-    if (CANARY_MAX <= 8) {
-        uint64_t w = rotate_right(canary_word(block), 8 * (unsigned)(end & 7)), v;
+    if (CANARY_MAX == 8) {
+        uint64_t v;
         memcpy(&v, block + end, 8);
-        ok = ((v ^ w) & small_canary_mask(bsize - TRAILER - end)) == 0;
+        ok = v == canary_word(block);
     } else {
-        ok = canary_first_bad(block, end, bsize - TRAILER, bsize) == bsize - TRAILER;
+        ok = canary_first_bad(block, end, bsize - TRAILER) == bsize - TRAILER;
     }
-    if (REDZONE > 0) ok = ok && canary_first_bad(block, INFO_END, uoff, bsize) == uoff;
+    if (REDZONE > 0) ok = ok && canary_first_bad(block, INFO_END, uoff) == uoff;
+    else ok = ok && neighbour_intact(block);
     return ok;
 }
 
@@ -993,7 +1026,7 @@ static inline bool small_canaries_intact(const uint8_t *block, size_t bsize, siz
  * registers. */
 void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
     if (unlikely(align > WARD_ALIGNMENT || size > SMALL_USER_MAX)) return guard_malloc_general(heap, size, align, zero);
-    size_t raw = REDZONE + size + TRAILER + 1;
+    size_t raw = REDZONE + size + TRAILER + CANARY_MIN;
     ward_page_t *page = heap->direct[(raw + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
     uint8_t *block = (uint8_t *)page->free;
     if (unlikely(block == NULL || heap->sample_countdown <= 1)) return guard_malloc_general(heap, size, align, zero);
@@ -1018,7 +1051,7 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
  * reported; with WARD_ON_ERROR=report the block is leaked, its state freed. */
 static WARD_COLD void report_damage(const void *p, ward_segment_t *seg, ward_page_t *page, uint8_t *block,
                                     size_t size, size_t end) {
-    guarded_t g = {seg, page, block, size, REDZONE, end};
+    guarded_t g = {seg, page, block, size, REDZONE, end, 0};
     canaries_intact(p, &g);
 }
 
@@ -1059,12 +1092,14 @@ void ward_guard_free(void *p) {
         goto general;
     uint8_t *block = (uint8_t *)p - REDZONE;
     size_t size = page->block_size;
-    /* The trailer read must stay inside the page's blocks. */
-    if (unlikely((uint64_t)(block - ward_page_start(page)) > (uint64_t)(page->reserved - 1u) * size)) goto general;
+    /* The trailer read must stay inside the page's carved blocks (p is
+     * inside the page's span, so only the upper bound can fail; a block
+     * start below the page, p in a debug redzone's reach, reads the page's
+     * own slices). */
+    if (unlikely((uint64_t)(uintptr_t)block > __atomic_load_n(&page->guard, __ATOMIC_RELAXED))) goto general;
     _Atomic(uint64_t) *tp = trailer_of(block, size);
     uint64_t t = atomic_load_explicit(tp, memory_order_relaxed);
-    if (unlikely((t & 0xff0000ffffull) != (REDZONE | (uint64_t)STATE_LIVE << 32) || !trailer_valid_live(block, t)))
-        goto general;
+    if (unlikely((t & TRAILER_TAG) != live_tag || !trailer_valid_live(block, t))) goto general;
     if (unlikely(!atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t), memory_order_acq_rel,
                                                           memory_order_relaxed)))
         goto general; /* freed meanwhile by another thread: the general path reports it */
@@ -1094,12 +1129,23 @@ size_t ward_guard_usable(const void *p) {
  * half of it: only the end and its canary move (growth by appending then
  * copies as rarely as in fast mode). */
 static bool guard_resize_in_place(guarded_t *g, size_t size) {
-    /* At least one canary byte stays; small blocks keep their trailer. */
-    size_t room = g->size - g->uoff - 1;
+    /* The canary keeps its room; small blocks keep their trailer. */
+    size_t room = g->size - g->uoff - CANARY_MIN;
     if (has_trailer(g)) room -= TRAILER;
     if (size > room || size < room / 2) return false;
     g->end = g->uoff + size;
-    write_geometry(g);
+    if (!has_trailer(g)) {
+        write_geometry(g);
+        return true;
+    }
+    /* From the trailer check_live saw: a free that took the block meanwhile
+     * (a program bug) makes this fail, and realloc's own free of the old
+     * block then reports it. */
+    uint64_t live = trailer_make(g->block, g->uoff, size, STATE_LIVE);
+    if (!atomic_compare_exchange_strong_explicit(trailer_of(g->block, g->size), &g->trailer, live,
+                                                 memory_order_acq_rel, memory_order_relaxed))
+        return false;
+    canary_fill(g->block, g->end, canary_stop(g));
     return true;
 }
 

@@ -118,7 +118,8 @@ typedef struct ward_page_s {
     _Atomic(uintptr_t) thread_free; /* blocks freed by others | delay state */
     struct ward_page_s *next; /* in a bin queue or the full list */
     struct ward_page_s *prev;
-    uint64_t guard;           /* guard builds, large pages: user offset << 32 | end of user data */
+    uint64_t guard;           /* guard builds: large pages, user offset << 32 | end of user data;
+                                 other pages, the address of their last carved block */
     uint32_t block_size;
     uint16_t used;
     uint16_t capacity;
@@ -318,16 +319,27 @@ static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t inde
 #define WARD_GUARD_PAGE ((size_t)0)
 #endif
 
+/* Guard builds leave the first WARD_PAGE_HEAD bytes of a page of small or
+ * medium blocks unused (they hold the free pattern), so that every block
+ * has bytes before it that ward can check for an underflow (guard.c). */
+#define WARD_PAGE_HEAD ((size_t)(WARD_GUARD ? 16 : 0))
+
 /* Bytes of a page's span that blocks may use. */
 static inline size_t ward_page_span_bytes(unsigned slice_index, unsigned slice_count, bool large) {
     size_t bytes = (size_t)slice_count << WARD_SLICE_SHIFT;
     if (WARD_GUARD && (large || slice_index + slice_count == WARD_SLICES)) bytes -= WARD_GUARD_PAGE;
+    if (!large) bytes -= WARD_PAGE_HEAD;
     return bytes;
 }
 
-/* The first block of a page (pages of normal segments start on a slice). */
+/* The start of a page (pages of normal segments start on a slice). */
 static inline uint8_t *ward_page_start(const ward_page_t *page) {
     return ward_slice_address(ward_segment_of(page), page->slice_index);
+}
+
+/* The first block of a page: its start, past the head in guard builds. */
+static inline uint8_t *ward_page_blocks(const ward_page_t *page) {
+    return ward_page_start(page) + (page->bin == WARD_BIN_LARGE ? 0 : WARD_PAGE_HEAD);
 }
 
 /* Other threads read a page's flags (free and usable_size look at

@@ -60,7 +60,7 @@ static void visit_segment(ward_segment_t *seg, void *arg) {
     for (size_t j = 0; j < count; j++) {
         ward_page_t *page = pages[j];
         if (page_flags(page) & (PAGE_OWNED | PAGE_INVALID)) continue;
-        uint8_t *start = ward_page_start(page);
+        uint8_t *start = ward_page_blocks(page);
         size_t n = page->bin == WARD_BIN_LARGE ? 1 : page->capacity;
         for (size_t k = 0; k < n; k++) {
             uint8_t *block = start + k * page->block_size;

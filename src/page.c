@@ -42,6 +42,11 @@ void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t 
     page_flags_set(page, flags);
     page->bin = (uint8_t)bin;
     page->free_is_zero = 0;
+#if WARD_GUARD
+    /* The head before the first block holds the free pattern (guard.c
+     * checks the bytes before a block). */
+    if (bin != WARD_BIN_LARGE) ward_guard_fresh_blocks(ward_page_start(page), WARD_PAGE_HEAD);
+#endif
 }
 
 static bool page_revive(ward_page_t *page);
@@ -55,7 +60,7 @@ void ward_page_extend(ward_page_t *page) {
     size_t count = PAGE_EXTEND_BYTES / size;
     if (count == 0) count = 1;
     if (count > (size_t)(page->reserved - page->capacity)) count = page->reserved - page->capacity;
-    uint8_t *first = ward_page_start(page) + (size_t)page->capacity * size;
+    uint8_t *first = ward_page_blocks(page) + (size_t)page->capacity * size;
     uint8_t *p = first;
 #if WARD_GUARD
     /* Fresh blocks carry the free pattern (guard.c) and are linked in a
@@ -84,6 +89,11 @@ void ward_page_extend(ward_page_t *page) {
     page->free = list;
     page->capacity = (uint16_t)(page->capacity + count);
     page->free_is_zero = 0;
+    /* The last carved block's start: free looks for a trailer no further
+     * (memory not carved yet may hold trailers of a destroyed heap's blocks).
+     * Other threads read it: a stale, smaller value only sends their free
+     * the long way. */
+    __atomic_store_n(&page->guard, (uint64_t)(uintptr_t)(first + (count - 1) * size), __ATOMIC_RELAXED);
     (void)p;
 #else
     for (size_t i = 1; i < count; i++, p += size) ward_block_set_next((ward_block_t *)p, (ward_block_t *)(p + size));
@@ -174,7 +184,7 @@ void ward_page_free_remote(ward_segment_t *seg, ward_page_t *page, ward_block_t 
 }
 
 ward_block_t *ward_page_block_start(const ward_page_t *page, const void *p) {
-    size_t offset = (size_t)((const uint8_t *)p - ward_page_start(page));
+    size_t offset = (size_t)((const uint8_t *)p - ward_page_blocks(page));
     return (ward_block_t *)((uint8_t *)p - offset % page->block_size);
 }
 
@@ -207,7 +217,7 @@ static bool page_has_sparse(const ward_page_t *page) {
 static bool page_revive(ward_page_t *page) {
     ward_segment_t *seg = ward_segment_of(page);
     if (page->bin == WARD_BIN_LARGE || !page_has_sparse(page)) return false;
-    uint8_t *start = ward_page_start(page);
+    uint8_t *start = ward_page_blocks(page);
     size_t bs = page->block_size;
     size_t first_k = (size_t)page->slice_index * OS_PAGES_PER_SLICE;
     ward_block_t *list = page->free;
@@ -258,7 +268,7 @@ size_t ward_page_purge_sparse(ward_page_t *page) {
         page->free_is_zero = 0; /* freed blocks are not zero */
     }
     size_t bs = page->block_size;
-    uint8_t *start = ward_page_start(page);
+    uint8_t *start = ward_page_blocks(page);
     uint64_t free_bits[WARD_SLICE_SIZE / WARD_ALIGNMENT / 64]; /* small pages: one slice */
     memset(free_bits, 0, sizeof free_bits);
     for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) {

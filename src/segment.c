@@ -282,7 +282,6 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
     bool clean = false;
     ward_segment_t *seg = region_take_slot(&clean);
     if (seg == NULL) return NULL;
-    seg->magic = WARD_SEGMENT_MAGIC;
     seg->kind = SEGMENT_NORMAL;
     seg->abandoned = 0;
     seg->first_class = !heap->is_thread_heap;
@@ -300,6 +299,10 @@ ward_segment_t *ward_segment_new(ward_heap_t *heap) {
     memset(seg->sparse_scan_used, 0, sizeof seg->sparse_scan_used);
     page_flags_set(&seg->pages[0], PAGE_INVALID);
     for (size_t i = 0; i < WARD_SLICES; i++) seg->slice_page[i] = &seg->pages[0];
+    /* Last: a guard build's free of a stray pointer into this slot reads the
+     * slice map only once the magic is there. */
+    atomic_thread_fence(memory_order_release);
+    seg->magic = WARD_SEGMENT_MAGIC;
     atomic_fetch_add_explicit(&ward_stats.segments, 1, memory_order_relaxed);
     segment_attach(heap, seg);
     return seg;

@@ -16,7 +16,25 @@
  *              and such a second free went through in hardened mode);
  *  delay       a freed 48-byte block is not handed out again before RING
  *              further frees of that size (the quarantine ring: 1024 blocks
- *              hardened, 16384 debug), and is handed out again later.
+ *              hardened, 16384 debug), and is handed out again later;
+ *  stale       a free of a block of a destroyed first-class heap, whose
+ *              segment another heap now uses and whose page has not carved
+ *              that block yet (its old live trailer is still there): one
+ *              invalid free reported, and no block handed out twice after
+ *              it (the free's trailer lookup once reached past the carved
+ *              blocks, took the stale block and linked it twice);
+ *  replay      the 16 bytes after a live block (canary, trailer) read, the
+ *              block freed, the bytes written back and the block freed
+ *              again: the second free looks like a first (the trailer is
+ *              the block's own memory), but the duplicate is reported when
+ *              the block comes to be handed out twice, it never is, and the
+ *              program goes on (WARD_ON_ERROR=report once looped forever
+ *              on a free list that led back to the same block);
+ *  realloc_race  realloc in place racing with a free of the same block by
+ *              another thread (a program bug), 20000 rounds: every round is
+ *              reported once (realloc's store of the new size once
+ *              overwrote the free's "freed" state, and some rounds went
+ *              unreported).
  *
  * The child is this program re-executed with the guard library preloaded,
  * WARD_ON_ERROR=report and WARD_LOG; the parent counts the reports.
@@ -26,6 +44,16 @@
 #include "api.h"
 
 #include "../lifetimes/child_run.c"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+static int ptr_cmp(const void *a, const void *b)
+{
+    const void *x = *(void *const *)a, *y = *(void *const *)b;
+    return x < y ? -1 : x > y;
+}
 
 #define TRAILER_AT 40 /* from the user pointer of a 32-byte block */
 
@@ -46,8 +74,111 @@ static void child_state_flip(size_t trailer_offset)
     CHECK(p != NULL);
     memset(p, 'x', 800);
     free(p);
-    p[trailer_offset + 4] ^= 0xa1 ^ 0xf4; /* freed -> live */
+    p[trailer_offset + 3] ^= (0xa ^ 0x5) << 4; /* the state, bits 28-31: freed -> live */
     free(p);
+}
+
+/* The test links no ward library (the guard library comes in through
+ * LD_PRELOAD): the first-class heap functions are looked up. */
+static void *ward_function(const char *name)
+{
+    void *f = dlsym(RTLD_DEFAULT, name);
+    CHECKF(f != NULL, "%s not found: is a ward library preloaded?", name);
+    return f;
+}
+
+static void child_stale(void)
+{
+    enum { OLD = 1000, NEW = 4000 };
+    static void *old[OLD], *got[NEW];
+    ward_heap_t *(*ward_heap_new)(void) = (ward_heap_t * (*)(void)) ward_function("ward_heap_new");
+    void *(*ward_heap_malloc)(ward_heap_t *, size_t) =
+        (void *(*)(ward_heap_t *, size_t))ward_function("ward_heap_malloc");
+    void (*ward_heap_destroy)(ward_heap_t *) = (void (*)(ward_heap_t *))ward_function("ward_heap_destroy");
+    void (*ward_free)(void *) = (void (*)(void *))ward_function("ward_free");
+    ward_heap_t *h = ward_heap_new();
+    CHECK(h != NULL);
+    for (int i = 0; i < OLD; i++) CHECK((old[i] = ward_heap_malloc(h, 24)) != NULL);
+    ward_heap_destroy(h);
+    ward_heap_t *h2 = ward_heap_new();
+    CHECK(h2 != NULL);
+    int n = 0;
+    for (; n < 10; n++) CHECK((got[n] = ward_heap_malloc(h2, 24)) != NULL);
+    /* The old block farthest into the page the new heap now carves. */
+    void *stale = NULL;
+    for (int i = 0; i < OLD; i++)
+        if (((uintptr_t)old[i] >> 16) == ((uintptr_t)got[0] >> 16) && (stale == NULL || old[i] > stale)) stale = old[i];
+    if (stale == NULL) {
+        /* The new heap did not reuse the segment: nothing to look at. */
+        fprintf(stderr, "segment not reused\n");
+        ward_free(got[0]);
+        return;
+    }
+    ward_free(stale); /* a use after destroy */
+    for (; n < NEW; n++) {
+        CHECK((got[n] = ward_heap_malloc(h2, 24)) != NULL);
+        memset(got[n], 0x11, 24);
+    }
+    qsort(got, NEW, sizeof got[0], ptr_cmp);
+    for (int i = 1; i < NEW; i++) CHECKF(got[i] != got[i - 1], "block %p handed out twice", got[i]);
+    ward_heap_destroy(h2);
+}
+
+static void child_replay(void)
+{
+    unsigned char *volatile p = malloc(32);
+    CHECK(p != NULL);
+    unsigned char save[16];
+    memcpy(save, (unsigned char *)p + 32, 16);
+    free(p);
+    memcpy((unsigned char *)p + 32, save, 16);
+    free(p);
+    static void *tmp[3000], *live[3000];
+    for (int i = 0; i < 3000; i++) tmp[i] = malloc(200);
+    for (int i = 0; i < 3000; i++) free(tmp[i]);
+    int hits = 0;
+    for (int i = 0; i < 3000; i++) {
+        live[i] = malloc(32);
+        CHECK(live[i] != NULL);
+        memset((char *)live[i] + 8, 0x61, 24);
+        hits += live[i] == p;
+    }
+    CHECKF(hits <= 1, "the replayed block was handed out %d times", hits);
+}
+
+enum { RACE_ROUNDS = 20000 };
+static void *volatile race_block;
+static _Atomic int race_go;
+static pthread_barrier_t race_barrier;
+
+static void *race_freer(void *arg)
+{
+    (void)arg;
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        pthread_barrier_wait(&race_barrier);
+        while (atomic_load(&race_go) <= r) {
+        }
+        free(race_block);
+        pthread_barrier_wait(&race_barrier);
+    }
+    return NULL;
+}
+
+static void child_realloc_race(void)
+{
+    pthread_t t;
+    CHECK(pthread_barrier_init(&race_barrier, NULL, 2) == 0);
+    CHECK(pthread_create(&t, NULL, race_freer, NULL) == 0);
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        race_block = malloc(32);
+        CHECK(race_block != NULL);
+        pthread_barrier_wait(&race_barrier);
+        atomic_store(&race_go, r + 1);
+        void *q = realloc(race_block, 24);
+        pthread_barrier_wait(&race_barrier);
+        if (q != NULL) free(q);
+    }
+    CHECK(pthread_join(t, NULL) == 0);
 }
 
 static void child_delay(size_t ring)
@@ -74,6 +205,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[2], "trailer")) child_trailer();
         else if (!strcmp(argv[2], "state_flip") && argc == 4) child_state_flip(strtoul(argv[3], NULL, 10));
         else if (!strcmp(argv[2], "delay") && argc == 4) child_delay(strtoul(argv[3], NULL, 10));
+        else if (!strcmp(argv[2], "stale")) child_stale();
+        else if (!strcmp(argv[2], "replay")) child_replay();
+        else if (!strcmp(argv[2], "realloc_race")) child_realloc_race();
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
@@ -94,8 +228,16 @@ int main(int argc, char **argv)
     CHECKF(r.exited && r.code == 0, "child %s:\n%.2000s", how, r.out);
     size_t reports = count_log_lines(log, "ward: error: ");
     unlink(log);
-    size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1 : 0;
-    CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
+    if (!strcmp(what, "replay")) {
+        CHECKF(reports >= 1 && reports <= 3, "replay: %zu reports", reports);
+    } else if (!strcmp(what, "stale") && strstr(r.out, "segment not reused") != NULL) {
+        printf("guard_metadata stale (%s): the new heap took another segment, nothing checked\n", argv[2]);
+        return 77;
+    } else {
+        size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1
+                      : !strcmp(what, "stale") ? 1 : !strcmp(what, "realloc_race") ? RACE_ROUNDS : 0;
+        CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
+    }
     printf("guard_metadata %s (%s): ok\n", what, argv[2]);
     return 0;
 }
