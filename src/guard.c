@@ -537,35 +537,122 @@ static long long canary_damage(const guarded_t *g) {
  * trailer of the block before it in its page (or that block's fresh
  * pattern, if it was never handed out; before a page's first block, the
  * page's head, which holds the pattern too), whose last byte is the fence:
- * a write just before the block changes it. */
+ * a write just before the block changes it. A block on a slice boundary
+ * starts a page that has no head (its slack was too small): nothing of
+ * its page lies before it, so it is not checked. The neighbour's trailer
+ * is read as a whole word because its owner may be freeing it meanwhile. */
 static inline bool neighbour_intact(const uint8_t *block) {
-    uint8_t last = block[-1];
+    if (((uintptr_t)block & (WARD_SLICE_SIZE - 1)) == 0) return true;
+    uint8_t last = (uint8_t)(atomic_load_explicit((_Atomic(uint64_t) *)(void *)(block - TRAILER),
+                                                  memory_order_relaxed) >> FENCE_SHIFT);
     return last == fence || last == FREE_PATTERN;
 }
 
-/* How many bytes before the user pointer were overwritten, or 0: debug
- * builds look at the left redzone, hardened builds at the neighbour's
- * trailer. A neighbour's trailer whose size and state still make sense is
- * put right (after the report, so that WARD_ON_ERROR=report does not
- * report the same write again when the neighbour is freed). */
-static size_t underflow_damage(const guarded_t *g) {
-    if (REDZONE > 0) return g->uoff - canary_first_bad(g->block, INFO_END, g->uoff);
-    if (!has_trailer(g) || neighbour_intact(g->block)) return 0;
-    uint8_t *prev = g->block - g->size;
-    _Atomic(uint64_t) *tp = trailer_of(prev, g->size);
-    uint64_t t = atomic_load_explicit(tp, memory_order_relaxed), want;
-    unsigned state = trailer_state(t);
-    if (((t ^ FREE_WORD) & 0xffffffffull) == 0) {
-        want = FREE_WORD;
-    } else if ((state == STATE_LIVE || state == STATE_FREED) &&
-               trailer_uoff(t) + trailer_n(t) + TRAILER + CANARY_MIN <= g->size) {
-        want = trailer_make(prev, trailer_uoff(t), trailer_n(t), state);
-    } else {
-        return TRAILER; /* at least up to the state: beyond repair */
+/* t with its fence byte put back. */
+static inline uint64_t trailer_refenced(uint64_t t) {
+    return (t & ~(0xffull << FENCE_SHIFT)) | (uint64_t)fence << FENCE_SHIFT;
+}
+
+/* Whether the trailer t of `block` is one ward wrote except for its fence
+ * byte: the byte just before the next block, so a one-byte underflow of
+ * that block. */
+static inline bool fence_alone_damaged(const uint8_t *block, uint64_t t) {
+    return (uint8_t)(t >> FENCE_SHIFT) != fence && trailer_valid(block, trailer_refenced(t));
+}
+
+/* Bytes (counted back from the end of a word) in which t differs from want. */
+static inline size_t bytes_changed_at_end(uint64_t t, uint64_t want) {
+    return t == want ? 0 : TRAILER - (size_t)__builtin_ctzll(t ^ want) / 8;
+}
+
+static void report_underflow(const void *p, uint8_t *block, size_t n, size_t bytes) {
+    char what[64];
+    ward_buf_t b = {what, 0, sizeof what - 1};
+    ward_buf_str(&b, "written ");
+    if (bytes > 0) {
+        ward_buf_u64(&b, bytes);
+        ward_buf_str(&b, bytes == 1 ? " byte" : " bytes");
     }
-    size_t bytes = TRAILER - (size_t)__builtin_ctzll(t ^ want) / 8;
-    atomic_compare_exchange_strong_explicit(tp, &t, want, memory_order_relaxed, memory_order_relaxed);
-    return bytes;
+    ward_buf_str(&b, bytes > 0 ? " before its start" : "before its start");
+    what[b.len] = 0;
+    report_block("heap buffer underflow", p, block, n, what, -1, "found here:    ", NULL);
+}
+
+/* Whether the block before a block whose left side was found damaged ran
+ * over its own end into it: its trailer t is not valid (checked by the
+ * caller) and its canary is gone, while the bytes before its trailer are
+ * not the free pattern (those of a freed or fresh block). An underflow
+ * that reaches this far back looks the same; overflows are far the more
+ * common bug, so that is what is reported. Sets *offset to where the
+ * damage starts when the trailer still gives the block's end, else -1. */
+static bool neighbour_overran(uint8_t *prev, size_t size, uint64_t t, long long *offset) {
+    *offset = -1;
+    uint64_t before;
+    memcpy(&before, prev + size - TRAILER - 8, 8);
+    if (before == FREE_WORD) return false;
+    size_t uoff = trailer_uoff(t), n = trailer_n(t);
+    if (trailer_state(t) == STATE_LIVE && uoff + n + TRAILER + CANARY_MIN <= size) {
+        size_t stop = size - TRAILER < uoff + n + CANARY_MAX ? size - TRAILER : uoff + n + CANARY_MAX;
+        size_t bad = canary_first_bad(prev, uoff + n, stop);
+        if (bad < stop) {
+            *offset = (long long)(bad - uoff);
+            return true;
+        }
+    }
+    uint64_t c = canary_word(prev);
+    if (CANARY_MAX == 8) {
+        for (size_t i = 0; i + TRAILER + 8 <= size; i++) {
+            uint64_t v;
+            memcpy(&v, prev + i, 8);
+            if (v == c) return false;
+        }
+        return true;
+    }
+    /* Debug: the canary runs up to the trailer. */
+    uint8_t last = prev[size - TRAILER - 1];
+    for (unsigned k = 0; k < 8; k++)
+        if ((uint8_t)(c >> (8 * k)) == last) return false;
+    return true;
+}
+
+/* Whether the bytes before a block are as ward left them; reports what it
+ * finds otherwise. Debug builds look at the left redzone (redzone_damage
+ * bytes of it were found overwritten). Hardened builds look at the
+ * neighbour's trailer, and put it right when what was written is certain
+ * (pattern bytes, or the fence alone), so that WARD_ON_ERROR=report does not
+ * report the same write again; a trailer that cannot be told apart is never
+ * re-signed. Both tell an underflow of this block from an overflow of the
+ * block before it that ran into it. */
+static bool underflow_intact(const void *p, const guarded_t *g, size_t redzone_damage) {
+    if (REDZONE > 0 ? redzone_damage == 0 : !has_trailer(g) || neighbour_intact(g->block)) return true;
+    size_t bytes = redzone_damage;
+    if (has_trailer(g) && g->block > ward_page_blocks(g->page)) {
+        uint8_t *prev = g->block - g->size;
+        _Atomic(uint64_t) *tp = trailer_of(prev, g->size);
+        uint64_t t = atomic_load_explicit(tp, memory_order_relaxed), want = 0;
+        long long offset;
+        if (REDZONE == 0 && ((t ^ FREE_WORD) & 0xffffffffull) == 0)
+            want = FREE_WORD; /* the neighbour's fresh pattern, or the page's head */
+        else if (REDZONE == 0 && fence_alone_damaged(prev, t))
+            want = trailer_refenced(t);
+        if (want != 0) {
+            report_underflow(p, g->block, g->end - g->uoff, bytes_changed_at_end(t, want));
+            atomic_compare_exchange_strong_explicit(tp, &t, want, memory_order_relaxed, memory_order_relaxed);
+            return false;
+        }
+        if (!trailer_valid(prev, t) && neighbour_overran(prev, g->size, t, &offset)) {
+            /* As the neighbour's own free would report it. */
+            if (offset >= 0)
+                report_block("heap buffer overflow", prev + trailer_uoff(t), prev, trailer_n(t),
+                             "written past its end", offset, "found here:    ", NULL);
+            else
+                report_block("heap buffer overflow", prev + REDZONE, prev, g->size,
+                             "the block's trailer was overwritten", -1, "found here:    ", NULL);
+            return false;
+        }
+    }
+    report_underflow(p, g->block, g->end - g->uoff, bytes);
+    return false;
 }
 
 /* ---- finding and checking a block (the general path) ------------------------------------ */
@@ -642,36 +729,53 @@ static void report_freed(const void *p, guarded_t *g, bool clear) {
                  clear ? "freed here:    " : "used here:     ", clear ? "first freed at:" : "freed at:      ");
 }
 
-/* After the state check: the canaries on both sides of a block. */
-static bool canaries_intact(const void *p, guarded_t *g) {
-    long long damage = canary_damage(g);
+/* Debug builds: how many bytes of the left redzone were overwritten. */
+static inline size_t redzone_damage(const guarded_t *g) {
+    return REDZONE > 0 ? g->uoff - canary_first_bad(g->block, INFO_END, g->uoff) : 0;
+}
+
+/* After the state check: the canaries on both sides of a block, as
+ * canary_damage(g) and redzone_damage(g) found them. */
+static bool canaries_intact(const void *p, guarded_t *g, long long damage, size_t redzone) {
     if (damage >= 0) {
         report_block("heap buffer overflow", p, g->block, g->end - g->uoff, "written past its end", damage,
                      "found here:    ", NULL);
         return false;
     }
-    size_t under = underflow_damage(g);
-    if (under > 0) {
-        char what[64];
-        ward_buf_t b = {what, 0, sizeof what - 1};
-        ward_buf_str(&b, "written ");
-        ward_buf_u64(&b, under);
-        ward_buf_str(&b, " bytes before its start");
-        what[b.len] = 0;
-        report_block("heap buffer underflow", p, g->block, g->end - g->uoff, what, -1, "found here:    ", NULL);
-        return false;
+    return underflow_intact(p, g, redzone);
+}
+
+/* A trailer t of g's block that is right but for its fence byte: the
+ * block after it was written one byte before its start. Reports that
+ * block's underflow (a block found from the page, never carved ones) and
+ * puts the fence back. */
+static void next_block_underflow(const guarded_t *g, uint64_t t) {
+    uint8_t *next = g->block + g->size;
+    if ((uint64_t)(uintptr_t)next <= __atomic_load_n(&g->page->guard, __ATOMIC_RELAXED)) {
+        uint64_t nt;
+        if (trailer_read(next, g->size, &nt) != 0)
+            report_underflow(next + trailer_uoff(nt), next, trailer_n(nt), 1);
+        else
+            report_underflow(next, next, g->size, 1);
     }
-    return true;
+    atomic_compare_exchange_strong_explicit(trailer_of(g->block, g->size), &t, trailer_refenced(t),
+                                            memory_order_relaxed, memory_order_relaxed);
 }
 
 /* Small and medium blocks: the state is in the trailer; `clear` takes it
  * from live to freed. */
 static bool check_live_small(const void *p, guarded_t *g, const char *op, bool clear) {
     _Atomic(uint64_t) *tp = trailer_of(g->block, g->size);
+    long long damage;
+    size_t redzone;
     for (;;) {
         uint64_t t;
         unsigned state = trailer_read(g->block, g->size, &t);
         if (state == 0) {
+            if (REDZONE == 0 && fence_alone_damaged(g->block, t)) {
+                next_block_underflow(g, t);
+                continue;
+            }
             if (t == FREE_WORD) ward_report_error(op, p, "not a block ward handed out");
             else
                 report_block("heap buffer overflow", p, g->block, g->size, "the block's trailer was overwritten", -1,
@@ -689,13 +793,21 @@ static bool check_live_small(const void *p, guarded_t *g, const char *op, bool c
             return false;
         }
         g->trailer = t;
-        if (!clear) break;
+        damage = canary_damage(g);
+        redzone = redzone_damage(g);
+        if (!clear) {
+            /* A free in another thread fills the block after taking the
+             * trailer: damage seen together with a changed trailer is that
+             * free (a use after free), not an overflow. */
+            if ((damage >= 0 || redzone > 0) && atomic_load_explicit(tp, memory_order_acquire) != t) continue;
+            break;
+        }
         if (atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t),
                                                     memory_order_acq_rel, memory_order_acquire))
             break;
         /* Another thread changed it (freed it) meanwhile: look again. */
     }
-    return canaries_intact(p, g);
+    return canaries_intact(p, g, damage, redzone);
 }
 
 /* Checks that p is a live block's user pointer with intact canaries;
@@ -725,7 +837,7 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         report_freed(p, g, clear);
         return false;
     }
-    return canaries_intact(p, g);
+    return canaries_intact(p, g, canary_damage(g), redzone_damage(g));
 }
 
 /* ---- live huge blocks, for the leak report --------------------------------------------------- */
@@ -1052,7 +1164,7 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
 static WARD_COLD void report_damage(const void *p, ward_segment_t *seg, ward_page_t *page, uint8_t *block,
                                     size_t size, size_t end) {
     guarded_t g = {seg, page, block, size, REDZONE, end, 0};
-    canaries_intact(p, &g);
+    canaries_intact(p, &g, canary_damage(&g), redzone_damage(&g));
 }
 
 static WARD_NOINLINE void guard_free_general(void *p) {

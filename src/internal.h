@@ -319,16 +319,10 @@ static inline uint8_t *ward_slice_address(const ward_segment_t *seg, size_t inde
 #define WARD_GUARD_PAGE ((size_t)0)
 #endif
 
-/* Guard builds leave the first WARD_PAGE_HEAD bytes of a page of small or
- * medium blocks unused (they hold the free pattern), so that every block
- * has bytes before it that ward can check for an underflow (guard.c). */
-#define WARD_PAGE_HEAD ((size_t)(WARD_GUARD ? 16 : 0))
-
 /* Bytes of a page's span that blocks may use. */
 static inline size_t ward_page_span_bytes(unsigned slice_index, unsigned slice_count, bool large) {
     size_t bytes = (size_t)slice_count << WARD_SLICE_SHIFT;
     if (WARD_GUARD && (large || slice_index + slice_count == WARD_SLICES)) bytes -= WARD_GUARD_PAGE;
-    if (!large) bytes -= WARD_PAGE_HEAD;
     return bytes;
 }
 
@@ -337,9 +331,26 @@ static inline uint8_t *ward_page_start(const ward_page_t *page) {
     return ward_slice_address(ward_segment_of(page), page->slice_index);
 }
 
-/* The first block of a page: its start, past the head in guard builds. */
+/* Hardened builds start the blocks of a page of small or medium blocks
+ * WARD_PAGE_HEAD bytes in when the page's slack leaves room (so it costs no
+ * block): the head holds the free pattern, and the byte before the first
+ * block is known (guard.c checks the byte before a block). */
+#define WARD_PAGE_HEAD ((size_t)(WARD_GUARD == 1 ? 16 : 0))
+
+static inline size_t ward_page_head(const ward_page_t *page) {
+#if WARD_GUARD == 1
+    if (page->bin == WARD_BIN_LARGE) return 0;
+    size_t span = ward_page_span_bytes(page->slice_index, page->slice_count, false);
+    return span % page->block_size >= WARD_PAGE_HEAD ? WARD_PAGE_HEAD : 0;
+#else
+    (void)page;
+    return 0;
+#endif
+}
+
+/* The first block of a page. */
 static inline uint8_t *ward_page_blocks(const ward_page_t *page) {
-    return ward_page_start(page) + (page->bin == WARD_BIN_LARGE ? 0 : WARD_PAGE_HEAD);
+    return ward_page_start(page) + ward_page_head(page);
 }
 
 /* Other threads read a page's flags (free and usable_size look at

@@ -44,8 +44,8 @@ void ward_page_init(ward_page_t *page, unsigned bin, size_t block_size, uint8_t 
     page->free_is_zero = 0;
 #if WARD_GUARD
     /* The head before the first block holds the free pattern (guard.c
-     * checks the bytes before a block). */
-    if (bin != WARD_BIN_LARGE) ward_guard_fresh_blocks(ward_page_start(page), WARD_PAGE_HEAD);
+     * checks the byte before a block). */
+    if (ward_page_head(page) > 0) ward_guard_fresh_blocks(ward_page_start(page), ward_page_head(page));
 #endif
 }
 
@@ -217,7 +217,9 @@ static bool page_has_sparse(const ward_page_t *page) {
 static bool page_revive(ward_page_t *page) {
     ward_segment_t *seg = ward_segment_of(page);
     if (page->bin == WARD_BIN_LARGE || !page_has_sparse(page)) return false;
-    uint8_t *start = ward_page_blocks(page);
+    /* Only fast builds purge sparse pages, and their pages have no head:
+     * block offsets and OS page numbers both count from the page start. */
+    uint8_t *start = ward_page_start(page);
     size_t bs = page->block_size;
     size_t first_k = (size_t)page->slice_index * OS_PAGES_PER_SLICE;
     ward_block_t *list = page->free;
@@ -268,7 +270,7 @@ size_t ward_page_purge_sparse(ward_page_t *page) {
         page->free_is_zero = 0; /* freed blocks are not zero */
     }
     size_t bs = page->block_size;
-    uint8_t *start = ward_page_blocks(page);
+    uint8_t *start = ward_page_start(page); /* fast builds: no head (see page_revive) */
     uint64_t free_bits[WARD_SLICE_SIZE / WARD_ALIGNMENT / 64]; /* small pages: one slice */
     memset(free_bits, 0, sizeof free_bits);
     for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) {

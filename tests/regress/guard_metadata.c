@@ -35,6 +35,18 @@
  *              reported once (realloc's store of the new size once
  *              overwrote the free's "freed" state, and some rounds went
  *              unreported).
+ *  attribution two pairs of neighbouring 24-byte blocks: the first block
+ *              of one pair written from its end up to its neighbour's start,
+ *              the neighbour freed first: reported as an overflow of the
+ *              first block (twice: its own free finds it too), not as an
+ *              underflow of the neighbour; the second block of the other
+ *              pair written one byte before its start, the first freed
+ *              first: reported once, as the second's underflow (hardened
+ *              once reported an overflow of the first, then the underflow);
+ *  pow2_pages  2000 blocks of a size whose pages have no head (64-byte
+ *              hardened blocks fill a page exactly), after a page with a
+ *              zero tail: freeing them all reports nothing (the first block
+ *              of such a page has no neighbour in its page to check).
  *
  * The child is this program re-executed with the guard library preloaded,
  * WARD_ON_ERROR=report and WARD_LOG; the parent counts the reports.
@@ -181,6 +193,60 @@ static void child_realloc_race(void)
     CHECK(pthread_join(t, NULL) == 0);
 }
 
+/* Two blocks of `size` bytes next to each other in memory (a before b). */
+static void neighbours(size_t size, unsigned char **a, unsigned char **b)
+{
+    enum { N = 256 };
+    static unsigned char *blocks[N];
+    for (int i = 0; i < N; i++) {
+        blocks[i] = malloc(size);
+        CHECK(blocks[i] != NULL);
+    }
+    qsort(blocks, N, sizeof blocks[0], ptr_cmp);
+    size_t step = SIZE_MAX;
+    for (int i = 1; i < N; i++)
+        if ((size_t)(blocks[i] - blocks[i - 1]) < step) step = (size_t)(blocks[i] - blocks[i - 1]);
+    for (int i = 1; i < N; i++) {
+        if ((size_t)(blocks[i] - blocks[i - 1]) == step) {
+            *a = blocks[i - 1];
+            *b = blocks[i];
+            return; /* the other blocks stay live: no reuse muddles the pairs */
+        }
+    }
+    FAIL("no neighbours among %d blocks", N);
+}
+
+static void child_attribution(void)
+{
+    unsigned char *a, *b, *c, *d;
+    neighbours(24, &a, &b);
+    neighbours(24, &c, &d);
+    printf("overflowed=%p underflowed=%p\n", (void *)a, (void *)d);
+    fflush(stdout);
+    unsigned char *volatile wa = a, *volatile wd = d;
+    memset(wa + 24, 'x', (size_t)(b - a) - 24); /* up to b's first byte */
+    free(b);
+    free(a);
+    wd[-1] = 'x';
+    free(c);
+    free(d);
+}
+
+static void child_pow2_pages(void)
+{
+    enum { N = 2000 };
+    static void *blocks[N];
+    void *first = malloc(24); /* a page of 48-byte blocks: 16 unused bytes at its end */
+    CHECK(first != NULL);
+    for (int i = 0; i < N; i++) {
+        blocks[i] = malloc(48); /* 64-byte blocks in hardened mode */
+        CHECK(blocks[i] != NULL);
+        memset(blocks[i], 'y', 48);
+    }
+    for (int i = 0; i < N; i++) free(blocks[i]);
+    free(first);
+}
+
 static void child_delay(size_t ring)
 {
     void *first = malloc(48);
@@ -199,6 +265,30 @@ static void child_delay(size_t ring)
     FAIL("the freed block never came back in %zu frees", 51 * ring);
 }
 
+/* The attribution case's reports, in order: the overflowed block twice,
+ * then the underflowed one. */
+static void check_attribution(const char *log, const char *out)
+{
+    void *over = NULL, *under = NULL;
+    const char *line = strstr(out, "overflowed=");
+    CHECKF(line != NULL && sscanf(line, "overflowed=%p underflowed=%p", &over, &under) == 2, "child said: %s", out);
+    char want[3][128];
+    snprintf(want[0], sizeof want[0], "ward: error: heap buffer overflow of %p ", over);
+    snprintf(want[1], sizeof want[1], "ward: error: heap buffer overflow of %p ", over);
+    snprintf(want[2], sizeof want[2], "ward: error: heap buffer underflow of %p ", under);
+    FILE *f = fopen(log, "r");
+    CHECKF(f != NULL, "no report log %s", log);
+    char text[4096];
+    int k = 0;
+    while (fgets(text, sizeof text, f) != NULL) {
+        if (strncmp(text, "ward: error: ", 13) != 0) continue;
+        CHECKF(k < 3 && !strncmp(text, want[k], strlen(want[k])), "report %d: %s(expected %s...)", k + 1, text,
+               k < 3 ? want[k] : "none");
+        k++;
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "child")) {
@@ -208,6 +298,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "stale")) child_stale();
         else if (!strcmp(argv[2], "replay")) child_replay();
         else if (!strcmp(argv[2], "realloc_race")) child_realloc_race();
+        else if (!strcmp(argv[2], "attribution")) child_attribution();
+        else if (!strcmp(argv[2], "pow2_pages")) child_pow2_pages();
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
@@ -227,15 +319,26 @@ int main(int argc, char **argv)
     describe_child(&r, how, sizeof how);
     CHECKF(r.exited && r.code == 0, "child %s:\n%.2000s", how, r.out);
     size_t reports = count_log_lines(log, "ward: error: ");
+    /* realloc_race: one of each round's two calls loses the race and
+     * reports it; a free that runs between realloc's new trailer and its
+     * new canary may also report an overflow (the program races). */
+    size_t raced = count_log_lines(log, "ward: error: double free") +
+                   count_log_lines(log, "ward: error: use after free");
+    if (!strcmp(what, "attribution")) check_attribution(log, r.out);
     unlink(log);
-    if (!strcmp(what, "replay")) {
+    if (!strcmp(what, "attribution")) {
+        CHECKF(reports == 3, "attribution: %zu reports", reports);
+    } else if (!strcmp(what, "realloc_race")) {
+        CHECKF(raced == RACE_ROUNDS, "realloc_race: %zu double free / use after free reports, %zu in all", raced,
+               reports);
+    } else if (!strcmp(what, "replay")) {
         CHECKF(reports >= 1 && reports <= 3, "replay: %zu reports", reports);
     } else if (!strcmp(what, "stale") && strstr(r.out, "segment not reused") != NULL) {
         printf("guard_metadata stale (%s): the new heap took another segment, nothing checked\n", argv[2]);
         return 77;
     } else {
         size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1
-                      : !strcmp(what, "stale") ? 1 : !strcmp(what, "realloc_race") ? RACE_ROUNDS : 0;
+                      : !strcmp(what, "stale") ? 1 : 0;
         CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
     }
     printf("guard_metadata %s (%s): ok\n", what, argv[2]);
