@@ -37,6 +37,13 @@ run_both() {
     rc=0
     LD_PRELOAD="$LIBWARD" "$@" >"$WORK/$name.ward" 2>"$WORK/$name.ward.err" || rc=$?
     [ $rc -eq 0 ] || { tail -50 "$WORK/$name.ward.err" >&2; fail "$name: exit status $rc under ward"; }
+    # A guard library reports nothing in a program without memory errors
+    # (leaks aside: the debug library's leak report is on, and Python, for
+    # one, leaves blocks at exit that only its own mmap'd arenas point to).
+    if grep "^ward: error" "$WORK/$name.ward.err" | grep -qv "^ward: error: memory leak"; then
+        grep -A8 "^ward: error" "$WORK/$name.ward.err" | head -40 >&2
+        fail "$name: ward reported an error"
+    fi
 }
 
 same() {
