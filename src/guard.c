@@ -1231,7 +1231,13 @@ general:
 
 size_t ward_guard_usable(const void *p) {
     if (p == NULL) return 0;
-    if (ward_sample_owns(p)) return ward_sample_usable(p);
+    if (ward_sample_owns(p)) {
+        size_t size;
+        ward_sample_kind_t kind = ward_sample_lookup(p, &size);
+        if (kind == WARD_SAMPLE_FREED) ward_report_error("use after free", p, "a sampled block, freed already");
+        else if (kind == WARD_SAMPLE_OTHER) ward_report_error("invalid pointer", p, "not a sampled block's start");
+        return size;
+    }
     guarded_t g;
     if (!check_live(p, &g, "invalid pointer", false)) return 0;
     return g.end - g.uoff;
@@ -1270,9 +1276,11 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
     guarded_t g;
     size_t old;
     if (ward_sample_owns(p)) {
-        old = ward_sample_usable(p);
-        if (old == 0) {
-            ward_report_error("invalid realloc", p, "a sampled block, freed already");
+        /* A live block of size 0 (malloc(0)) is live all the same. */
+        ward_sample_kind_t kind = ward_sample_lookup(p, &old);
+        if (kind != WARD_SAMPLE_LIVE) {
+            if (kind == WARD_SAMPLE_FREED) ward_report_error("use after free", p, "a sampled block, freed already");
+            else ward_report_error("invalid realloc", p, "not a sampled block's start");
             errno = EINVAL;
             return NULL;
         }

@@ -617,7 +617,10 @@ void ward_chunk_free(void *chunk) {
 /* Whether p is the start of a live block that free and realloc accept. */
 bool ward_block_is_malloc(const void *p) {
     ward_segment_t *seg = ward_segment_of(p);
-    if (ward_sample_owns(p)) return ward_sample_usable(p) != 0;
+    if (ward_sample_owns(p)) {
+        size_t size;
+        return ward_sample_lookup(p, &size) == WARD_SAMPLE_LIVE;
+    }
     if ((uintptr_t)p == (uintptr_t)seg) return ward_huge_header_of_aligned(p) != NULL;
     if (seg->kind == SEGMENT_HUGE) return (const uint8_t *)p == seg->huge_user && !seg->huge_owned;
     return !(page_flags(ward_page_of(seg, p)) & (PAGE_INVALID | PAGE_OWNED));

@@ -455,6 +455,11 @@ static inline bool ward_sample_owns(const void *p) {
     ward_segment_t *seg = atomic_load_explicit(&ward_sample_segment, memory_order_acquire);
     return seg != NULL && ward_segment_of(p) == seg;
 }
+/* What p is to the sampled slots: the start of a live block (its size, which
+ * may be 0, in *size), of a freed one, or neither. */
+typedef enum { WARD_SAMPLE_OTHER, WARD_SAMPLE_LIVE, WARD_SAMPLE_FREED } ward_sample_kind_t;
+WARD_INTERNAL ward_sample_kind_t ward_sample_lookup(const void *p, size_t *size);
+/* A live sampled block's size, else 0. */
 WARD_INTERNAL size_t ward_sample_usable(const void *p);
 WARD_INTERNAL void ward_sample_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, uint32_t stack), void *arg);
 

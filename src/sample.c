@@ -176,10 +176,21 @@ static slot_t *slot_of(const void *p, size_t *index) {
 }
 
 
-size_t ward_sample_usable(const void *p) {
+ward_sample_kind_t ward_sample_lookup(const void *p, size_t *size) {
     size_t i;
     slot_t *s = slot_of(p, &i);
-    return s != NULL && s->state == 1 && p == s->user ? s->size : 0;
+    *size = 0;
+    if (s == NULL || p != s->user) return WARD_SAMPLE_OTHER;
+    if (s->state == 2) return WARD_SAMPLE_FREED;
+    if (s->state != 1) return WARD_SAMPLE_OTHER;
+    *size = s->size;
+    return WARD_SAMPLE_LIVE;
+}
+
+size_t ward_sample_usable(const void *p) {
+    size_t size;
+    ward_sample_lookup(p, &size);
+    return size;
 }
 
 void ward_sample_free(void *p) {

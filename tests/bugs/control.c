@@ -4,8 +4,10 @@
  * malloc_usable_size reports, 3000 aligned blocks of 100 to 880 bytes at
  * 32 to 256-byte alignment, realloc growing and shrinking with contents
  * checked, blocks freed by another thread, and four threads doing the same
- * at once. Everything is freed before exit. Must run clean in every mode,
- * also with sampling (WARD_SAMPLE=100). */
+ * at once; blocks of size 0 (malloc(0), calloc(0, n)) grown by realloc.
+ * Everything is freed before exit. Must run clean in every mode, also with
+ * sampling (WARD_SAMPLE=100, and WARD_SAMPLE=1, where a sampled malloc(0)
+ * given to realloc was once taken for a freed block). */
 #include "bugs.h"
 
 #include <malloc.h>
@@ -51,6 +53,23 @@ static void sizes_and_usable(void) {
         EXPECT(u >= n);
         memset(p, 0x5a, u); /* every byte malloc_usable_size reports is ours */
         free(p);
+    }
+}
+
+static void zero_sizes(void) {
+    for (int i = 0; i < 200; i++) {
+        char *p = i % 2 ? malloc(0) : calloc(0, 8);
+        EXPECT(p != NULL);
+        EXPECT(malloc_usable_size(p) < 4096);
+        char *q = realloc(p, 5);
+        EXPECT(q != NULL);
+        if (q == NULL) continue;
+        memcpy(q, "ward", 5);
+        char *r = realloc(q, 0 + (size_t)(i % 3)); /* 0 frees q, as glibc does */
+        if (i % 3 != 0) {
+            EXPECT(r != NULL);
+            free(r);
+        }
     }
 }
 
@@ -172,6 +191,7 @@ static void threads(void) {
 int main(void) {
     sizes_and_usable();
     calloc_and_realloc();
+    zero_sizes();
     aligned();
     random_mix(12345, 100000);
     threads();

@@ -273,6 +273,10 @@ TABLE = [
         Expect("clean"),
         CLEAN, CLEAN,
         env={"WARD_SAMPLE": "100"}, title="control, `WARD_SAMPLE=100`"),
+    row("control", "The same with `WARD_SAMPLE=1` (every block of up to 4 KiB sampled while slots last).",
+        Expect("clean"),
+        CLEAN, CLEAN,
+        env={"WARD_SAMPLE": "1"}, title="control, `WARD_SAMPLE=1`"),
 ]
 
 # ---- running and checking ----------------------------------------------------------------------
