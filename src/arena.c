@@ -439,8 +439,11 @@ WARD_API void ward_arena_destroy(ward_arena_t *a) {
     }
     run_defers(a, 0);
     release_all_but(a, NULL);
+    static ward_retired_t retired;
     a->magic = 0;
-    ward_free(a);
+    a->cursor.next_ = a->cursor.limit_ = NULL;
+    a->end = NULL;
+    ward_handle_retire(&retired, a);
 }
 
 WARD_API size_t ward_arena_used(const ward_arena_t *a) {

@@ -455,6 +455,23 @@ static inline bool ward_sample_owns(const void *p) {
     ward_segment_t *seg = atomic_load_explicit(&ward_sample_segment, memory_order_acquire);
     return seg != NULL && ward_segment_of(p) == seg;
 }
+/* Destroyed arena and pool handles are not freed at once: they wait, dead
+ * (magic cleared, cursors empty so that every inline path calls the
+ * library), in a ring of the last WARD_RETIRED_HANDLES destroyed of their
+ * kind, so that a call on a destroyed handle is reported instead of reading
+ * freed memory. Lock-free (fork needs nothing). */
+#define WARD_RETIRED_HANDLES 64u
+typedef struct ward_retired_s {
+    _Atomic(void *) ring[WARD_RETIRED_HANDLES];
+    _Atomic(unsigned) next;
+} ward_retired_t;
+
+static inline void ward_handle_retire(ward_retired_t *r, void *handle) {
+    unsigned i = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed) % WARD_RETIRED_HANDLES;
+    void *oldest = atomic_exchange_explicit(&r->ring[i], handle, memory_order_acq_rel);
+    if (oldest != NULL) ward_free(oldest);
+}
+
 /* What p is to the sampled slots: the start of a live block (its size, which
  * may be 0, in *size), of a freed one, or neither. */
 typedef enum { WARD_SAMPLE_OTHER, WARD_SAMPLE_LIVE, WARD_SAMPLE_FREED } ward_sample_kind_t;

@@ -211,8 +211,11 @@ WARD_API void ward_pool_destroy(ward_pool_t *p) {
         c = prev;
     }
     if (p->tools) VALGRIND_DESTROY_MEMPOOL(p);
+    static ward_retired_t retired;
     p->magic = 0;
-    ward_free(p);
+    p->chunks = NULL;
+    p->fast = p->watched = (pool_slots_t){0};
+    ward_handle_retire(&retired, p);
 }
 
 WARD_API size_t ward_pool_object_size(const ward_pool_t *p) {

@@ -14,9 +14,12 @@
  * Cases (CTest lifetime_errors.<case>):
  *  null_arena  every arena function given NULL (alloc, strdup, strndup,
  *              memdup, mark, rewind, defer, reset, used, reserved) and
- *              destroy/alloc given a non-arena (zeroed memory): "invalid arena";
+ *              destroy/alloc given a non-arena (zeroed memory), alloc and
+ *              destroy given a destroyed arena: "invalid arena";
  *  null_pool   every pool function given NULL (alloc, free, object_size,
- *              live, reserved) and destroy given a non-pool: "invalid pool";
+ *              live, reserved), destroy given a non-pool, alloc (with
+ *              objects on its free list) and destroy given a destroyed
+ *              pool: "invalid pool";
  *  marks       a mark of another arena, of a destroyed arena, a zeroed mark:
  *              "invalid arena mark"; stale marks: an inner mark after an
  *              outer rewind, after that plus allocation past the mark's
@@ -214,6 +217,44 @@ static void n_pool_live(void) { CHECK(ward_pool_live(opaque_ptr(NULL)) == 0); }
 static void n_pool_reserved(void) { CHECK(ward_pool_reserved(opaque_ptr(NULL)) == 0); }
 static void n_pool_destroy_fake(void) { ward_pool_destroy((ward_pool_t *)opaque_ptr(fake_handle)); }
 static void n_pool_live_fake(void) { CHECK(ward_pool_live((ward_pool_t *)opaque_ptr(fake_handle)) == 0); }
+
+/* Destroyed handles: kept dead for a while (not freed at once), so that a
+ * call on one is reported; the arena's alloc goes through the header's
+ * inline path first (it once bumped a stale cursor into a released chunk,
+ * in hardened mode, or returned NULL unreported), the pool's alloc had a
+ * free list (it once handed out an object of a released chunk). */
+static void d_arena_alloc_destroyed(void)
+{
+    ward_arena_t *a = ward_arena_new(0);
+    CHECK(a != NULL);
+    CHECK(ward_arena_alloc(a, 100, 0) != NULL);
+    ward_arena_destroy(a);
+    EXPECT_FAIL_PTR(ward_arena_alloc((ward_arena_t *)opaque_ptr(a), 32, 0), EINVAL);
+}
+static void d_arena_destroy_twice(void)
+{
+    ward_arena_t *a = ward_arena_new(0);
+    CHECK(a != NULL);
+    ward_arena_destroy(a);
+    ward_arena_destroy((ward_arena_t *)opaque_ptr(a));
+}
+static void d_pool_alloc_destroyed(void)
+{
+    ward_pool_t *p = ward_pool_new(120, 0);
+    CHECK(p != NULL);
+    void *o[3];
+    for (int i = 0; i < 3; i++) CHECK((o[i] = ward_pool_alloc(p)) != NULL);
+    ward_pool_free(p, o[1]);
+    ward_pool_destroy(p);
+    EXPECT_FAIL_PTR(ward_pool_alloc((ward_pool_t *)opaque_ptr(p)), EINVAL);
+}
+static void d_pool_destroy_twice(void)
+{
+    ward_pool_t *p = ward_pool_new(24, 0);
+    CHECK(p != NULL);
+    ward_pool_destroy(p);
+    ward_pool_destroy((ward_pool_t *)opaque_ptr(p));
+}
 
 /* ======================================================================== */
 /* marks                                                                      */
@@ -566,6 +607,10 @@ static const scenario_t scenarios[] = {
     S("null_pool", n_pool_reserved, "ward: error: invalid pool of "),
     S("null_pool", n_pool_destroy_fake, "ward: error: invalid pool of "),
     S("null_pool", n_pool_live_fake, "ward: error: invalid pool of "),
+    S("null_arena", d_arena_alloc_destroyed, "ward: error: invalid arena of "),
+    S("null_arena", d_arena_destroy_twice, "ward: error: invalid arena of "),
+    S("null_pool", d_pool_alloc_destroyed, "ward: error: invalid pool of "),
+    S("null_pool", d_pool_destroy_twice, "ward: error: invalid pool of "),
     S("marks", m_other_arena, "ward: error: invalid arena mark of "),
     S("marks", m_destroyed_arena, "ward: error: invalid arena mark of "),
     S("marks", m_zero_mark, "ward: error: invalid arena mark of "),
