@@ -62,13 +62,6 @@
 
 uintptr_t ward_secret;
 
-void ward_guard_bad_link(const ward_page_t *page, const ward_block_t *block) {
-    (void)page;
-    ward_report_error("heap corruption", block, "a freed block's free-list link was overwritten");
-    /* With WARD_ON_ERROR=report there is no safe way on: the list is lost. */
-    abort();
-}
-
 #if !WARD_GUARD
 
 void ward_guard_init(void) {
@@ -335,12 +328,17 @@ static inline size_t freed_stop(size_t size, bool trailer) {
     return size - (trailer ? TRAILER : 0);
 }
 
+/* Where a freed block's fill starts: hardened blocks' first word too (the
+ * quarantine checks it before the free-list link goes there), debug ones
+ * after their record. Checks start at INFO_END (past the link). */
+#define FILL_START (REDZONE > 0 ? INFO_END : 0)
+
 static inline void fill_freed_block(uint8_t *block, size_t size, bool trailer) {
     size_t stop = freed_stop(size, trailer);
     if (size <= FULL_CHECK_MAX) {
-        pattern_fill(block + INFO_END, stop - INFO_END);
+        pattern_fill(block + FILL_START, stop - FILL_START);
     } else {
-        pattern_fill(block + INFO_END, PARTIAL_CHECK);
+        pattern_fill(block + FILL_START, INFO_END - FILL_START + PARTIAL_CHECK);
         pattern_fill(block + stop - PARTIAL_CHECK, PARTIAL_CHECK);
     }
 }
@@ -746,20 +744,19 @@ static bool canaries_intact(const void *p, guarded_t *g, long long damage, size_
 }
 
 /* A trailer t of g's block that is right but for its fence byte: the
- * block after it was written one byte before its start. Reports that
- * block's underflow (a block found from the page, never carved ones) and
- * puts the fence back. */
-static void next_block_underflow(const guarded_t *g, uint64_t t) {
+ * block after it was written one byte before its start, if that block was
+ * ever handed out (its trailer is valid). Reports that block's underflow and puts the fence back;
+ * false (nothing done) when there is no such block. */
+static bool next_block_underflow(const guarded_t *g, uint64_t t) {
     uint8_t *next = g->block + g->size;
-    if ((uint64_t)(uintptr_t)next <= __atomic_load_n(&g->page->guard, __ATOMIC_RELAXED)) {
-        uint64_t nt;
-        if (trailer_read(next, g->size, &nt) != 0)
-            report_underflow(next + trailer_uoff(nt), next, trailer_n(nt), 1);
-        else
-            report_underflow(next, next, g->size, 1);
-    }
+    /* No block handed out after it: the trailer itself was written. */
+    if ((uint64_t)(uintptr_t)next > __atomic_load_n(&g->page->guard, __ATOMIC_RELAXED)) return false;
+    uint64_t nt;
+    if (trailer_read(next, g->size, &nt) == 0) return false;
+    report_underflow(next + trailer_uoff(nt), next, trailer_n(nt), 1);
     atomic_compare_exchange_strong_explicit(trailer_of(g->block, g->size), &t, trailer_refenced(t),
                                             memory_order_relaxed, memory_order_relaxed);
+    return true;
 }
 
 /* Small and medium blocks: the state is in the trailer; `clear` takes it
@@ -772,10 +769,7 @@ static bool check_live_small(const void *p, guarded_t *g, const char *op, bool c
         uint64_t t;
         unsigned state = trailer_read(g->block, g->size, &t);
         if (state == 0) {
-            if (REDZONE == 0 && fence_alone_damaged(g->block, t)) {
-                next_block_underflow(g, t);
-                continue;
-            }
+            if (REDZONE == 0 && fence_alone_damaged(g->block, t) && next_block_underflow(g, t)) continue;
             if (t == FREE_WORD) ward_report_error(op, p, "not a block ward handed out");
             else
                 report_block("heap buffer overflow", p, g->block, g->size, "the block's trailer was overwritten", -1,
@@ -915,6 +909,36 @@ void ward_guard_check_page(ward_page_t *page) {
 
 /* ---- quarantine ------------------------------------------------------------------------------ */
 
+/* A freed block's free-list link (its first word) fails the bounds check:
+ * written after the block was freed. Reported; the rest of the page's free
+ * list is dropped (leaked), as nothing in it can be trusted. */
+ward_block_t *ward_guard_bad_link(const ward_page_t *page, ward_block_t *block) {
+    uint8_t *b = (uint8_t *)block;
+    report_block("write after free", b + REDZONE, b, asked_size(b, page->block_size),
+                 "its free-list link, in the block's first 8 bytes, was overwritten", -1, "found here:    ",
+                 "freed at:      ");
+    return NULL;
+}
+
+/* Hardened builds: the first word of a quarantined block holds the pattern
+ * too (the free-list link is written there only when the block leaves the
+ * quarantine), so that a write after free to it is caught then. */
+static inline bool link_word_intact(const uint8_t *block) {
+    if (REDZONE > 0) return true;
+    uint64_t w;
+    memcpy(&w, block, 8);
+    return w == FREE_WORD;
+}
+
+/* Out of line, so that the paths that check stay free of calls but tail calls. */
+static WARD_NOINLINE WARD_COLD void report_link_word(uint8_t *block, const char *where) {
+    uint64_t w;
+    memcpy(&w, block, 8);
+    size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
+    report_block("write after free", block, block, asked_size(block, size), "written after it was freed",
+                 (long long)__builtin_ctzll(w ^ FREE_WORD) / 8, where, "freed at:      ");
+}
+
 static inline void release_raw(void *block) {
     ward_free_inline(block);
 }
@@ -925,8 +949,11 @@ static inline void release_raw(void *block) {
  * to a block that is never reused still gets reported. A large block's page
  * goes away with it: checked now in both. */
 static inline void release_quarantined(void *block, size_t size) {
-    if ((WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) && !freed_intact(block, size, "found here:    "))
+    if (unlikely(!link_word_intact(block))) {
+        report_link_word(block, "found here:    ");
         return; /* WARD_ON_ERROR=report: leak it */
+    }
+    if ((WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) && !freed_intact(block, size, "found here:    ")) return;
     release_raw(block);
 }
 
@@ -935,6 +962,10 @@ static inline void release_small(void *block) {
     if (WARD_GUARD >= 2) {
         size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
         if (!freed_intact(block, size, "found here:    ")) return;
+    }
+    if (unlikely(!link_word_intact(block))) {
+        report_link_word(block, "found here:    ");
+        return;
     }
     release_raw(block);
 }
@@ -989,10 +1020,18 @@ void ward_guard_at_exit(void) {
         uint8_t *block = q->small[i];
         if (block == NULL) continue;
         size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
+        if (!link_word_intact(block)) {
+            report_link_word(block, "found at exit: ");
+            return;
+        }
         if (!freed_intact(block, size, "found at exit: ")) return;
     }
     for (uint32_t k = 0; k < q->count; k++) {
         uint32_t i = (q->head - q->count + k) & (WARD_QUARANTINE_SLOTS - 1);
+        if (!link_word_intact(q->blocks[i])) {
+            report_link_word(q->blocks[i], "found at exit: ");
+            return;
+        }
         if (!freed_intact(q->blocks[i], q->sizes[i], "found at exit: ")) return;
     }
 }
@@ -1144,10 +1183,13 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
     if (unlikely(block == NULL || heap->sample_countdown <= 1)) return guard_malloc_general(heap, size, align, zero);
     size_t bsize = page->block_size;
     _Atomic(uint64_t) *tp = trailer_of(block, bsize);
+    ward_block_t *next = ward_block_next((ward_block_t *)block);
+    /* A bad link goes to the general path, which reports it: no call here
+     * but tail calls. */
     if (unlikely(trailer_state(atomic_load_explicit(tp, memory_order_relaxed)) == STATE_LIVE ||
-                 !freed_block_intact(block, bsize, true)))
+                 !freed_block_intact(block, bsize, true) || !ward_page_link_ok(page, next)))
         return guard_malloc_general(heap, size, align, zero);
-    page->free = ward_page_pop_next(page, (ward_block_t *)block);
+    page->free = next;
     page->used++;
     heap->sample_countdown--;
     atomic_store_explicit(tp, trailer_make(block, REDZONE, size, STATE_LIVE), memory_order_relaxed);

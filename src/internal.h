@@ -559,7 +559,7 @@ WARD_INTERNAL bool ward_purge_global(uint64_t now, bool force);
 
 /* guard.c */
 WARD_INTERNAL void ward_guard_init(void);
-WARD_INTERNAL void ward_guard_bad_link(const ward_page_t *page, const ward_block_t *block) WARD_COLD;
+WARD_INTERNAL ward_block_t *ward_guard_bad_link(const ward_page_t *page, ward_block_t *block) WARD_COLD;
 #if WARD_GUARD
 WARD_INTERNAL void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero);
 WARD_INTERNAL void ward_guard_free(void *p);
@@ -577,14 +577,18 @@ WARD_INTERNAL void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, ui
                                          void *arg);
 #endif
 
+/* Whether a decoded free-list link stays in its page (or ends the list). */
+static inline bool ward_page_link_ok(const ward_page_t *page, const ward_block_t *next) {
+    return next == NULL || (uintptr_t)next - (uintptr_t)ward_page_start(page) <
+                               ((size_t)page->slice_count << WARD_SLICE_SHIFT);
+}
+
 /* The next block of a page's free list; guard builds check that it lies in
- * the page. */
+ * the page (a bad link is reported, and the rest of the list dropped). */
 static inline ward_block_t *ward_page_pop_next(const ward_page_t *page, ward_block_t *block) {
     ward_block_t *next = ward_block_next(block);
 #if WARD_GUARD
-    if (unlikely(next != NULL && (uintptr_t)next - (uintptr_t)ward_page_start(page) >=
-                                     ((size_t)page->slice_count << WARD_SLICE_SHIFT)))
-        ward_guard_bad_link(page, block);
+    if (unlikely(!ward_page_link_ok(page, next))) next = ward_guard_bad_link(page, block);
 #else
     (void)page;
 #endif

@@ -43,6 +43,20 @@
  *              pair written one byte before its start, the first freed
  *              first: reported once, as the second's underflow (hardened
  *              once reported an overflow of the first, then the underflow);
+ *  link_word   a freed 48-byte block written at offset 0 (where the
+ *              free-list link goes once it leaves the quarantine), then
+ *              50000 malloc/free pairs of its size: one write-after-free
+ *              report (hardened mode's fill skipped the first 8 bytes: the
+ *              write was missed while the block was quarantined, and
+ *              reported as heap corruption, then abort even with
+ *              WARD_ON_ERROR=report, when it was on the free list);
+ *              link_word_exit: the same write, then exit at once: one
+ *              report at exit;
+ *  bad_link    the same write once the block has left the quarantine (2000
+ *              further frees) and its first 8 bytes hold its free-list
+ *              link, then 50000 malloc/free pairs: one write-after-free
+ *              report (hardened), and the program goes on (the bad link
+ *              once aborted even with WARD_ON_ERROR=report);
  *  pow2_pages  2000 blocks of a size whose pages have no head (64-byte
  *              hardened blocks fill a page exactly), after a page with a
  *              zero tail: freeing them all reports nothing (the first block
@@ -59,6 +73,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 static int ptr_cmp(const void *a, const void *b)
@@ -232,6 +247,39 @@ static void child_attribution(void)
     free(d);
 }
 
+static void child_link_word(bool churn)
+{
+    unsigned char *volatile p = malloc(48);
+    CHECK(p != NULL);
+    memset(p, 'x', 48);
+    free(p);
+    memset(p, 'w', 8);
+    for (int i = 0; churn && i < 50000; i++) {
+        char *q = malloc(48);
+        CHECK(q != NULL);
+        memset(q, 2, 48);
+        free(q);
+    }
+}
+
+static void child_bad_link(void)
+{
+    enum { N = 2000 };
+    static void *others[N];
+    unsigned char *volatile p = malloc(48);
+    CHECK(p != NULL);
+    for (int i = 0; i < N; i++) CHECK((others[i] = malloc(48)) != NULL);
+    free(p);
+    for (int i = 0; i < N; i++) free(others[i]);
+    memset(p, 'w', 8);
+    for (int i = 0; i < 50000; i++) {
+        char *q = malloc(48);
+        CHECK(q != NULL);
+        memset(q, 2, 48);
+        free(q);
+    }
+}
+
 static void child_pow2_pages(void)
 {
     enum { N = 2000 };
@@ -300,6 +348,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "realloc_race")) child_realloc_race();
         else if (!strcmp(argv[2], "attribution")) child_attribution();
         else if (!strcmp(argv[2], "pow2_pages")) child_pow2_pages();
+        else if (!strcmp(argv[2], "link_word")) child_link_word(true);
+        else if (!strcmp(argv[2], "bad_link")) child_bad_link();
+        else if (!strcmp(argv[2], "link_word_exit")) child_link_word(false);
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
@@ -338,7 +389,8 @@ int main(int argc, char **argv)
         return 77;
     } else {
         size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1
-                      : !strcmp(what, "stale") ? 1 : 0;
+                      : !strcmp(what, "stale") || !strncmp(what, "link_word", 9) || !strcmp(what, "bad_link") ? 1
+                                                                                                             : 0;
         CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
     }
     printf("guard_metadata %s (%s): ok\n", what, argv[2]);
