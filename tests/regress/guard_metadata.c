@@ -247,32 +247,20 @@ static void child_attribution(void)
     free(d);
 }
 
-static void child_link_word(bool churn)
-{
-    unsigned char *volatile p = malloc(48);
-    CHECK(p != NULL);
-    memset(p, 'x', 48);
-    free(p);
-    memset(p, 'w', 8);
-    for (int i = 0; churn && i < 50000; i++) {
-        char *q = malloc(48);
-        CHECK(q != NULL);
-        memset(q, 2, 48);
-        free(q);
-    }
-}
-
-static void child_bad_link(void)
+/* A 48-byte block freed, and written at offset 0 after `later_frees` more
+ * frees of its size; then, if `churn`, 50000 malloc/free pairs. */
+static void child_link_word(int later_frees, bool churn)
 {
     enum { N = 2000 };
     static void *others[N];
     unsigned char *volatile p = malloc(48);
-    CHECK(p != NULL);
-    for (int i = 0; i < N; i++) CHECK((others[i] = malloc(48)) != NULL);
+    CHECK(p != NULL && later_frees <= N);
+    memset(p, 'x', 48);
+    for (int i = 0; i < later_frees; i++) CHECK((others[i] = malloc(48)) != NULL);
     free(p);
-    for (int i = 0; i < N; i++) free(others[i]);
+    for (int i = 0; i < later_frees; i++) free(others[i]);
     memset(p, 'w', 8);
-    for (int i = 0; i < 50000; i++) {
+    for (int i = 0; churn && i < 50000; i++) {
         char *q = malloc(48);
         CHECK(q != NULL);
         memset(q, 2, 48);
@@ -348,9 +336,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "realloc_race")) child_realloc_race();
         else if (!strcmp(argv[2], "attribution")) child_attribution();
         else if (!strcmp(argv[2], "pow2_pages")) child_pow2_pages();
-        else if (!strcmp(argv[2], "link_word")) child_link_word(true);
-        else if (!strcmp(argv[2], "bad_link")) child_bad_link();
-        else if (!strcmp(argv[2], "link_word_exit")) child_link_word(false);
+        else if (!strcmp(argv[2], "link_word")) child_link_word(0, true);
+        else if (!strcmp(argv[2], "bad_link")) child_link_word(2000, true);
+        else if (!strcmp(argv[2], "link_word_exit")) child_link_word(0, false);
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
