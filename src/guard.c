@@ -503,7 +503,9 @@ static void write_geometry(guarded_t *g) {
                               trailer_make(g->block, g->uoff, g->end - g->uoff, STATE_LIVE), memory_order_release);
     }
     canary_fill(g->block, g->end, canary_stop(g));
-    if (REDZONE > 0) canary_fill(g->block, INFO_END, g->uoff);
+    /* Debug builds' left redzone; in hardened builds, the slack before an
+     * aligned block's user data. */
+    if (g->uoff > INFO_END) canary_fill(g->block, INFO_END, g->uoff);
 }
 
 /* Reads uoff/end back; false when a small block's trailer is not valid. */
@@ -622,6 +624,11 @@ static bool neighbour_overran(uint8_t *prev, size_t size, uint64_t t, long long 
  * re-signed. Both tell an underflow of this block from an overflow of the
  * block before it that ran into it. */
 static bool underflow_intact(const void *p, const guarded_t *g, size_t redzone_damage) {
+    if (REDZONE == 0 && g->uoff > INFO_END) {
+        /* An aligned hardened block: its own slack is the redzone. */
+        if (redzone_damage > 0) report_underflow(p, g->block, g->end - g->uoff, redzone_damage);
+        return redzone_damage == 0;
+    }
     if (REDZONE > 0 ? redzone_damage == 0 : !has_trailer(g) || neighbour_intact(g->block)) return true;
     size_t bytes = redzone_damage;
     if (has_trailer(g) && g->block > ward_page_blocks(g->page)) {
@@ -727,9 +734,10 @@ static void report_freed(const void *p, guarded_t *g, bool clear) {
                  clear ? "freed here:    " : "used here:     ", clear ? "first freed at:" : "freed at:      ");
 }
 
-/* Debug builds: how many bytes of the left redzone were overwritten. */
+/* How many bytes of the left redzone (debug builds; hardened ones: the slack
+ * before an aligned block's user data) were overwritten. */
 static inline size_t redzone_damage(const guarded_t *g) {
-    return REDZONE > 0 ? g->uoff - canary_first_bad(g->block, INFO_END, g->uoff) : 0;
+    return g->uoff > INFO_END ? g->uoff - canary_first_bad(g->block, INFO_END, g->uoff) : 0;
 }
 
 /* After the state check: the canaries on both sides of a block, as

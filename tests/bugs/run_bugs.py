@@ -207,6 +207,14 @@ TABLE = [
                stacks=[(FOUND, "release_name")]),
         detect("heap buffer underflow", detail=r"^block of 24 bytes: written 1 bytes? before its start$",
                stacks=[(FOUND, "release_name"), (ALLOC, "make_name")])),
+    row("underflow_aligned",
+        "One byte written just before the start of a 24-byte block from `aligned_alloc(64, 24)`, which is then "
+        "freed.",
+        MISS,
+        detect("heap buffer underflow", detail=r"^block of 24 bytes: written 1 bytes? before its start$",
+               stacks=[(FOUND, "release_aligned")]),
+        detect("heap buffer underflow", detail=r"^block of 24 bytes: written 1 bytes? before its start$",
+               stacks=[(FOUND, "release_aligned"), (ALLOC, "make_aligned")])),
     row("write_after_free_small",
         "A freed 48-byte block is written at offset 16; then 50000 malloc/free pairs of 48 bytes hand it out "
         "again.",
