@@ -962,6 +962,11 @@ static inline void release_quarantined(void *block, size_t size) {
         return; /* WARD_ON_ERROR=report: leak it */
     }
     if ((WARD_GUARD >= 2 || size > WARD_MEDIUM_MAX) && !freed_intact(block, size, "found here:    ")) return;
+    if (size > WARD_MEDIUM_MAX) {
+        /* Its page goes now: a later free of it is still called a double free. */
+        const ward_page_t *page = ward_page_of(ward_segment_of(block), block);
+        recent_free_note((uint8_t *)block + (size_t)(page->guard >> 32));
+    }
     release_raw(block);
 }
 

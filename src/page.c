@@ -104,6 +104,25 @@ void ward_page_extend(ward_page_t *page) {
 #endif
 }
 
+/* The last block of a list of a page's free blocks, and the list's length;
+ * NULL when the list has more blocks than the page: it loops back on itself
+ * (a block freed twice, which fast builds do not look for when it happens),
+ * which is reported (with WARD_ON_ERROR=report the caller drops the list). */
+static ward_block_t *page_list_tail(const ward_page_t *page, ward_block_t *head, size_t *count) {
+    ward_block_t *tail = head;
+    size_t n = 1;
+    for (ward_block_t *next = ward_page_pop_next(page, tail); next != NULL; next = ward_page_pop_next(page, tail)) {
+        if (unlikely(++n > page->capacity)) {
+            ward_report_error("heap corruption", head,
+                              "a page's list of free blocks loops back on itself: a block was freed twice");
+            return NULL;
+        }
+        tail = next;
+    }
+    *count = n;
+    return tail;
+}
+
 static void page_collect_thread_free(ward_page_t *page) {
     uintptr_t tf = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     do {
@@ -111,12 +130,9 @@ static void page_collect_thread_free(ward_page_t *page) {
     } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &tf, tf & DELAY_MASK,
                                                     memory_order_acquire, memory_order_relaxed));
     ward_block_t *head = (ward_block_t *)(tf & ~(uintptr_t)DELAY_MASK);
-    ward_block_t *tail = head;
-    size_t count = 1;
-    for (ward_block_t *next = ward_page_pop_next(page, tail); next != NULL; next = ward_page_pop_next(page, tail)) {
-        tail = next;
-        count++;
-    }
+    size_t count;
+    ward_block_t *tail = page_list_tail(page, head, &count);
+    if (tail == NULL) return; /* leaked: none of it can be trusted */
     ward_block_set_next(tail, page->local_free);
     page->local_free = head;
     page->used = (uint16_t)(page->used - count);
@@ -262,8 +278,12 @@ size_t ward_page_purge_sparse(ward_page_t *page) {
     ward_page_collect(page);
     if (page->local_free != NULL) {
         /* One list of every free block. */
-        ward_block_t *tail = page->local_free;
-        for (ward_block_t *n = ward_page_pop_next(page, tail); n != NULL; n = ward_page_pop_next(page, tail)) tail = n;
+        size_t n;
+        ward_block_t *tail = page_list_tail(page, page->local_free, &n);
+        if (tail == NULL) {
+            page->local_free = NULL;
+            return 0;
+        }
         ward_block_set_next(tail, page->free);
         page->free = page->local_free;
         page->local_free = NULL;
@@ -273,7 +293,14 @@ size_t ward_page_purge_sparse(ward_page_t *page) {
     uint8_t *start = ward_page_start(page); /* fast builds: no head (see page_revive) */
     uint64_t free_bits[WARD_SLICE_SIZE / WARD_ALIGNMENT / 64]; /* small pages: one slice */
     memset(free_bits, 0, sizeof free_bits);
+    size_t listed = 0;
     for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) {
+        if (unlikely(++listed > page->capacity)) {
+            ward_report_error("heap corruption", page->free,
+                              "a page's list of free blocks loops back on itself: a block was freed twice");
+            page->free = NULL;
+            return 0;
+        }
         size_t i = (size_t)((uint8_t *)b - start) / bs;
         free_bits[i / 64] |= (uint64_t)1 << (i % 64);
     }

@@ -162,6 +162,14 @@ TABLE = [
         detect("double free", detail=r"^block of 64 bytes$", stacks=[(FREED, "second_release")]),
         detect("double free", detail=r"^block of 64 bytes$",
                stacks=[(FREED, "second_release"), (FIRST, "first_release"), (ALLOC, "make_message")])),
+    row("double_free_remote",
+        "A 64-byte block of a running thread freed by a second thread, then by a third; then its owner ends.",
+        # Fast mode: the block is twice on its page's list of blocks freed by
+        # other threads; its owner finds the list looping when it collects it.
+        detect("heap corruption", detail=r"loops back on itself: a block was freed twice$"),
+        detect("double free", detail=r"^block of 64 bytes$", stacks=[(FREED, "second_release")]),
+        detect("double free", detail=r"^block of 64 bytes$",
+               stacks=[(FREED, "second_release"), (FIRST, "first_release"), (ALLOC, "make_message")])),
     row("free_interior", "`free()` of a pointer 16 bytes inside a live 64-byte block.",
         MISS,
         detect("invalid free", detail=r"inside a block", stacks=[(FOUND, "release_field")]),
