@@ -95,6 +95,24 @@ WARD_API ward_pool_t *ward_pool_new(size_t obj_size, size_t align) {
     return p;
 }
 
+/* Guard builds mark a freed object of 16 bytes or more in its second word
+ * (a keyed value no program writes by chance), so that a second
+ * ward_pool_free of it is reported; the pool clears the mark when it hands
+ * the object out. */
+static inline uint64_t *pool_freed_word(const ward_pool_t *p, void *obj) {
+    return WARD_GUARD && p->slot >= 16 ? (uint64_t *)obj + 1 : NULL;
+}
+
+static inline uint64_t pool_freed_mark(const void *obj) {
+    return (uint64_t)(uintptr_t)obj ^ ward_secret ^ 0x706f6f6c66726565ull;
+}
+
+static inline void *pool_handed_out(ward_pool_t *p, void *obj) {
+    uint64_t *w = pool_freed_word(p, obj);
+    if (w != NULL) *w = 0;
+    return obj;
+}
+
 static WARD_COLD void *pool_alloc_slow(ward_pool_t *p) {
     if (!pool_ok(p, "ward_pool_alloc on something that is not a live pool")) return NULL;
     pool_slots_t *st = p->tools ? &p->watched : &p->fast;
@@ -128,8 +146,9 @@ static WARD_COLD void *pool_alloc_slow(ward_pool_t *p) {
     if (p->tools) {
         ward_tool_unpoison(obj, p->slot);
         VALGRIND_MEMPOOL_ALLOC(p, obj, p->obj_size);
+        return obj;
     }
-    return obj;
+    return pool_handed_out(p, obj);
 }
 
 WARD_API void *ward_pool_alloc(ward_pool_t *p) {
@@ -138,13 +157,13 @@ WARD_API void *ward_pool_alloc(ward_pool_t *p) {
         if (likely(b != NULL)) {
             p->fast.free = b->next;
             p->live++;
-            return b;
+            return pool_handed_out(p, b);
         }
         uint8_t *obj = p->fast.bump;
         if (likely((size_t)(p->fast.bump_end - obj) >= p->slot)) {
             p->fast.bump = obj + p->slot;
             p->live++;
-            return obj;
+            return pool_handed_out(p, obj);
         }
     }
     return pool_alloc_slow(p);
@@ -187,6 +206,14 @@ WARD_API void ward_pool_free(ward_pool_t *p, void *obj) {
      * fails a test and goes to the slow path. */
     if (likely(obj != NULL && pool_chunk_of(p, obj, false) != NULL)) {
         ward_block_t *b = obj;
+        uint64_t *w = pool_freed_word(p, obj);
+        if (w != NULL) {
+            if (unlikely(*w == pool_freed_mark(obj))) {
+                ward_report_error("double free", obj, "an object of this pool, freed to it already");
+                return;
+            }
+            *w = pool_freed_mark(obj);
+        }
         b->next = p->fast.free;
         p->fast.free = b;
         p->live--;
