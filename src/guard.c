@@ -323,9 +323,23 @@ static size_t first_other_byte(const uint8_t *p, size_t n, uint8_t byte) {
 
 /* The parts of a freed block of `size` bytes that hold the pattern: all of
  * [INFO_END, stop) up to FULL_CHECK_MAX bytes, else PARTIAL_CHECK bytes at
- * each end of it; stop is where the trailer starts (large blocks have none). */
+ * each end of it (and, in debug builds, at the end of the user data: see
+ * freed_user_tail); stop is where the trailer starts (large blocks have none). */
 static inline size_t freed_stop(size_t size, bool trailer) {
     return size - (trailer ? TRAILER : 0);
+}
+
+/* Debug builds, blocks partly filled: where the last PARTIAL_CHECK bytes of
+ * the user data start, from the block's freed trailer (the left redzone and
+ * the canary put the user's end well inside the block, away from the
+ * ranges at its ends); 0 when there is no such trailer or the range is
+ * covered already. Fill and check both use it. */
+static inline size_t freed_user_tail(const uint8_t *block, size_t size, bool trailer) {
+    if (WARD_GUARD < 2 || !trailer || size <= FULL_CHECK_MAX) return 0;
+    uint64_t t = atomic_load_explicit(trailer_of((uint8_t *)block, size), memory_order_relaxed);
+    if (!trailer_valid(block, t)) return 0;
+    size_t end = trailer_uoff(t) + trailer_n(t);
+    return end >= INFO_END + 2 * PARTIAL_CHECK ? end - PARTIAL_CHECK : 0;
 }
 
 /* Where a freed block's fill starts: hardened blocks' first word too (the
@@ -340,13 +354,17 @@ static inline void fill_freed_block(uint8_t *block, size_t size, bool trailer) {
     } else {
         pattern_fill(block + FILL_START, INFO_END - FILL_START + PARTIAL_CHECK);
         pattern_fill(block + stop - PARTIAL_CHECK, PARTIAL_CHECK);
+        size_t tail = freed_user_tail(block, size, trailer);
+        if (tail != 0) pattern_fill(block + tail, PARTIAL_CHECK);
     }
 }
 
 static inline bool freed_block_intact(const uint8_t *block, size_t size, bool trailer) {
     size_t stop = freed_stop(size, trailer);
     if (size <= FULL_CHECK_MAX) return pattern_intact(block + INFO_END, stop - INFO_END);
-    return pattern_intact(block + INFO_END, PARTIAL_CHECK) && pattern_intact(block + stop - PARTIAL_CHECK, PARTIAL_CHECK);
+    size_t tail = freed_user_tail(block, size, trailer);
+    return pattern_intact(block + INFO_END, PARTIAL_CHECK) && pattern_intact(block + stop - PARTIAL_CHECK, PARTIAL_CHECK) &&
+           (tail == 0 || pattern_intact(block + tail, PARTIAL_CHECK));
 }
 
 /* Offset of the first byte of a freed block that differs from the
@@ -356,6 +374,11 @@ static long long freed_damage(const uint8_t *block, size_t size, bool trailer) {
     size_t head = size <= FULL_CHECK_MAX ? stop : INFO_END + PARTIAL_CHECK;
     size_t i = INFO_END + first_other_byte(block + INFO_END, head - INFO_END, FREE_PATTERN);
     if (i < head) return (long long)i;
+    size_t tail = freed_user_tail(block, size, trailer);
+    if (tail != 0) {
+        i = tail + first_other_byte(block + tail, PARTIAL_CHECK, FREE_PATTERN);
+        if (i < tail + PARTIAL_CHECK) return (long long)i;
+    }
     if (head < stop) {
         i = stop - PARTIAL_CHECK + first_other_byte(block + stop - PARTIAL_CHECK, PARTIAL_CHECK, FREE_PATTERN);
         if (i < stop) return (long long)i;

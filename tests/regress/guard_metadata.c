@@ -57,6 +57,11 @@
  *              link, then 50000 malloc/free pairs: one write-after-free
  *              report (hardened), and the program goes on (the bad link
  *              once aborted even with WARD_ON_ERROR=report);
+ *  user_tail   a freed 1000-byte block written in its last 8 bytes, then
+ *              50000 malloc/free pairs of its size: one write-after-free
+ *              report (debug mode checked 64 bytes at each end of the raw
+ *              block, and its redzone and canary keep the user's last bytes
+ *              away from both: the write was missed);
  *  pow2_pages  2000 blocks of a size whose pages have no head (64-byte
  *              hardened blocks fill a page exactly), after a page with a
  *              zero tail: freeing them all reports nothing (the first block
@@ -268,6 +273,21 @@ static void child_link_word(int later_frees, bool churn)
     }
 }
 
+static void child_user_tail(void)
+{
+    unsigned char *volatile p = malloc(1000);
+    CHECK(p != NULL);
+    memset(p, 'x', 1000);
+    free(p);
+    memset(p + 992, 'w', 8);
+    for (int i = 0; i < 50000; i++) {
+        char *q = malloc(1000);
+        CHECK(q != NULL);
+        q[0] = 1;
+        free(q);
+    }
+}
+
 static void child_pow2_pages(void)
 {
     enum { N = 2000 };
@@ -338,6 +358,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "pow2_pages")) child_pow2_pages();
         else if (!strcmp(argv[2], "link_word")) child_link_word(0, true);
         else if (!strcmp(argv[2], "bad_link")) child_link_word(2000, true);
+        else if (!strcmp(argv[2], "user_tail")) child_user_tail();
         else if (!strcmp(argv[2], "link_word_exit")) child_link_word(0, false);
         else FAIL("unknown child case %s", argv[2]);
         return 0;
@@ -377,7 +398,7 @@ int main(int argc, char **argv)
         return 77;
     } else {
         size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1
-                      : !strcmp(what, "stale") || !strncmp(what, "link_word", 9) || !strcmp(what, "bad_link") ? 1
+                      : !strcmp(what, "stale") || !strncmp(what, "link_word", 9) || !strcmp(what, "bad_link") || !strcmp(what, "user_tail") ? 1
                                                                                                              : 0;
         CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
     }
