@@ -104,6 +104,12 @@ void ward_page_extend(ward_page_t *page) {
 #endif
 }
 
+/* A list of a page's free blocks is longer than the page has blocks. */
+static WARD_COLD void report_looping_list(const ward_block_t *head) {
+    ward_report_error("heap corruption", head,
+                      "a page's list of free blocks loops back on itself: a block was freed twice");
+}
+
 /* The last block of a list of a page's free blocks, and the list's length;
  * NULL when the list has more blocks than the page: it loops back on itself
  * (a block freed twice, which fast builds do not look for when it happens),
@@ -113,8 +119,7 @@ static ward_block_t *page_list_tail(const ward_page_t *page, ward_block_t *head,
     size_t n = 1;
     for (ward_block_t *next = ward_page_pop_next(page, tail); next != NULL; next = ward_page_pop_next(page, tail)) {
         if (unlikely(++n > page->capacity)) {
-            ward_report_error("heap corruption", head,
-                              "a page's list of free blocks loops back on itself: a block was freed twice");
+            report_looping_list(head);
             return NULL;
         }
         tail = next;
@@ -296,8 +301,7 @@ size_t ward_page_purge_sparse(ward_page_t *page) {
     size_t listed = 0;
     for (ward_block_t *b = page->free; b != NULL; b = ward_page_pop_next(page, b)) {
         if (unlikely(++listed > page->capacity)) {
-            ward_report_error("heap corruption", page->free,
-                              "a page's list of free blocks loops back on itself: a block was freed twice");
+            report_looping_list(page->free);
             page->free = NULL;
             return 0;
         }
