@@ -57,4 +57,20 @@ void os_fork_child(void); /* in a forked child: forget per-thread values of the 
 /* Opens a file for appending reports; -1 on failure. */
 int os_open_log(const char *path);
 
+/* Whether the process has only ever had one thread: glibc (2.32 on) clears
+ * __libc_single_threaded in pthread_create before the new thread exists and
+ * never sets it again, so while it is set no other thread can race with the
+ * caller. False where unknown. Inline: the guard modes' fast paths read it
+ * to skip an atomic read-modify-write, and they make no calls. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#include <sys/single_threaded.h>
+static inline bool os_single_threaded(void) {
+    return __libc_single_threaded != 0;
+}
+#else
+static inline bool os_single_threaded(void) {
+    return false;
+}
+#endif
+
 #endif
