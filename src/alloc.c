@@ -73,7 +73,7 @@ __attribute__((unused)) static void *heap_realloc(ward_heap_t *heap, void *p, si
 /* The primitives every entry point below is written with: the fast paths,
  * or in guard builds the checked ones of guard.c. */
 #if WARD_GUARD
-#define ALLOC(heap, n) ward_guard_malloc(heap, n, 0, false)
+#define ALLOC(heap, n) ward_guard_malloc_plain(heap, n)
 #define CALLOC(heap, n) ward_guard_malloc(heap, n, 0, true)
 #define ALIGNED(heap, n, a) ward_guard_malloc(heap, n, a, false)
 #define REALLOC(heap, p, n) ward_guard_realloc(heap, p, n)

@@ -1210,13 +1210,14 @@ static inline bool small_canaries_intact(uint8_t *block, size_t bsize, size_t uo
  * free block, when no sample is due. Anything else, and anything wrong with
  * the block found, goes to the general path (which reports it). Every call
  * here is a tail call, so that hardened builds run it without saving
- * registers. */
-void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
-    if (unlikely(align > WARD_ALIGNMENT || size > SMALL_USER_MAX)) return guard_malloc_general(heap, size, align, zero);
+ * registers; plain malloc comes in without the alignment and zero
+ * arguments, which would otherwise take two of the registers it has. */
+static inline void *guard_malloc_small(ward_heap_t *heap, size_t size, bool zero) {
+    if (unlikely(size > SMALL_USER_MAX)) return guard_malloc_general(heap, size, 0, zero);
     size_t raw = REDZONE + size + TRAILER + CANARY_MIN;
     ward_page_t *page = heap->direct[(raw + WARD_ALIGNMENT - 1) / WARD_ALIGNMENT];
     uint8_t *block = (uint8_t *)page->free;
-    if (unlikely(block == NULL || heap->sample_countdown <= 1)) return guard_malloc_general(heap, size, align, zero);
+    if (unlikely(block == NULL || heap->sample_countdown <= 1)) return guard_malloc_general(heap, size, 0, zero);
     size_t bsize = page->block_size;
     _Atomic(uint64_t) *tp = trailer_of(block, bsize);
     ward_block_t *next = ward_block_next((ward_block_t *)block);
@@ -1224,7 +1225,7 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
      * but tail calls. */
     if (unlikely(trailer_state(atomic_load_explicit(tp, memory_order_relaxed)) == STATE_LIVE ||
                  !freed_block_intact(block, bsize, true) || !ward_page_link_ok(page, next)))
-        return guard_malloc_general(heap, size, align, zero);
+        return guard_malloc_general(heap, size, 0, zero);
     page->free = next;
     page->used++;
     heap->sample_countdown--;
@@ -1233,6 +1234,15 @@ void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero)
     debug_record_alloc(block);
     if (zero) return memset(block + REDZONE, 0, size);
     return block + REDZONE;
+}
+
+void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero) {
+    if (unlikely(align > WARD_ALIGNMENT)) return guard_malloc_general(heap, size, align, zero);
+    return guard_malloc_small(heap, size, zero);
+}
+
+void *ward_guard_malloc_plain(ward_heap_t *heap, size_t size) {
+    return guard_malloc_small(heap, size, false);
 }
 
 /* ---- free ------------------------------------------------------------------------------------ */

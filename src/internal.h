@@ -562,6 +562,7 @@ WARD_INTERNAL void ward_guard_init(void);
 WARD_INTERNAL ward_block_t *ward_guard_bad_link(const ward_page_t *page, ward_block_t *block) WARD_COLD;
 #if WARD_GUARD
 WARD_INTERNAL void *ward_guard_malloc(ward_heap_t *heap, size_t size, size_t align, bool zero);
+WARD_INTERNAL void *ward_guard_malloc_plain(ward_heap_t *heap, size_t size); /* align 0, not zeroed */
 WARD_INTERNAL void ward_guard_free(void *p);
 WARD_INTERNAL void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size);
 WARD_INTERNAL size_t ward_guard_usable(const void *p);
