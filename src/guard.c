@@ -961,13 +961,26 @@ static inline bool link_word_intact(const uint8_t *block) {
     return w == FREE_WORD;
 }
 
-/* Out of line, so that the paths that check stay free of calls but tail calls. */
+/* A quarantined block's first word is not the pattern: written after the
+ * free - or the block is in the quarantine twice, freed a second time with
+ * its freed trailer replaced by a live one it had (a use after free can do
+ * that), and the other copy has left already: the word is then a free-list
+ * link, or the block has been handed out again (its trailer live). Out of
+ * line, so that the paths that check stay free of calls but tail calls. */
 static WARD_NOINLINE WARD_COLD void report_link_word(uint8_t *block, const char *where) {
     uint64_t w;
     memcpy(&w, block, 8);
-    size_t size = ward_page_of(ward_segment_of(block), block)->block_size;
-    report_block("write after free", block, block, asked_size(block, size), "written after it was freed",
-                 (long long)__builtin_ctzll(w ^ FREE_WORD) / 8, where, "freed at:      ");
+    ward_page_t *page = ward_page_of(ward_segment_of(block), block);
+    size_t size = page->block_size;
+    uint64_t t;
+    bool reused = size <= WARD_MEDIUM_MAX && trailer_read(block, size, &t) == STATE_LIVE;
+    if (reused || ward_page_link_ok(page, ward_block_next((ward_block_t *)block)))
+        report_block("double free", block + REDZONE, block, asked_size(block, size),
+                     "freed twice, its trailer restored in between; found when the second copy left the quarantine",
+                     -1, where, "freed at:      ");
+    else
+        report_block("write after free", block, block, asked_size(block, size), "written after it was freed",
+                     (long long)__builtin_ctzll(w ^ FREE_WORD) / 8, where, "freed at:      ");
 }
 
 static inline void release_raw(void *block) {
@@ -1302,7 +1315,10 @@ void ward_guard_free(void *p) {
     if (unlikely((t & TRAILER_TAG) != live_tag || !trailer_valid_live(block, t))) goto general;
     /* One thread only: no other free can race with this one, and a plain
      * store does what the compare-and-swap does at a fraction of its cost
-     * (it drains the store buffer: a quarter of a malloc/free pair). */
+     * (the locked instruction drains the store buffer: a quarter of a
+     * malloc/free pair). With more threads, even the owner's plain store
+     * could let a racing free pass too, and the two copies could then leave
+     * their quarantines at once (guard_metadata.owner_race). */
     if (likely(os_single_threaded()))
         atomic_store_explicit(tp, trailer_freed(t), memory_order_relaxed);
     else if (unlikely(!atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t), memory_order_acq_rel,

@@ -29,12 +29,21 @@
  *              the block's own memory), but the duplicate is reported when
  *              the block comes to be handed out twice, it never is, and the
  *              program goes on (WARD_ON_ERROR=report once looped forever
- *              on a free list that led back to the same block);
+ *              on a free list that led back to the same block); hardened
+ *              mode names it a double free (the second copy found when it
+ *              leaves the quarantine: the block's first word is a link);
  *  realloc_race  realloc in place racing with a free of the same block by
  *              another thread (a program bug), 20000 rounds: every round is
  *              reported once (realloc's store of the new size once
  *              overwrote the free's "freed" state, and some rounds went
  *              unreported).
+ *  owner_race  the thread that allocated a 48-byte block (its segment's
+ *              owner) and another thread free it at the same moment of the
+ *              clock, 20000 rounds: every round is reported as a double
+ *              free, once, and nothing else is reported (a version in which
+ *              the owner marked the block freed with a plain store let both
+ *              frees pass a few times a run; their two copies then left
+ *              the quarantines at once and were both linked);
  *  attribution two pairs of neighbouring 24-byte blocks: the first block
  *              of one pair written from its end up to its neighbour's start,
  *              the neighbour freed first: reported as an overflow of the
@@ -213,6 +222,53 @@ static void child_realloc_race(void)
     CHECK(pthread_join(t, NULL) == 0);
 }
 
+/* owner_race: both threads start their free at one moment of the clock
+ * (a barrier's wake-ups are too far apart to overlap two frees). */
+static _Atomic uint64_t race_start_ns;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void free_at_start(void *p)
+{
+    uint64_t start = atomic_load(&race_start_ns);
+    while (now_ns() < start) {
+    }
+    free(p);
+}
+
+static void *owner_race_freer(void *arg)
+{
+    (void)arg;
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        pthread_barrier_wait(&race_barrier);
+        free_at_start(race_block);
+        pthread_barrier_wait(&race_barrier);
+    }
+    return NULL;
+}
+
+static void child_owner_race(void)
+{
+    pthread_t t;
+    CHECK(pthread_barrier_init(&race_barrier, NULL, 2) == 0);
+    CHECK(pthread_create(&t, NULL, owner_race_freer, NULL) == 0);
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        race_block = malloc(48);
+        CHECK(race_block != NULL);
+        memset(race_block, 1, 48);
+        atomic_store(&race_start_ns, now_ns() + 20000);
+        pthread_barrier_wait(&race_barrier);
+        free_at_start(race_block);
+        pthread_barrier_wait(&race_barrier);
+    }
+    CHECK(pthread_join(t, NULL) == 0);
+}
+
 /* Two blocks of `size` bytes next to each other in memory (a before b). */
 static void neighbours(size_t size, unsigned char **a, unsigned char **b)
 {
@@ -354,6 +410,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "stale")) child_stale();
         else if (!strcmp(argv[2], "replay")) child_replay();
         else if (!strcmp(argv[2], "realloc_race")) child_realloc_race();
+        else if (!strcmp(argv[2], "owner_race")) child_owner_race();
         else if (!strcmp(argv[2], "attribution")) child_attribution();
         else if (!strcmp(argv[2], "pow2_pages")) child_pow2_pages();
         else if (!strcmp(argv[2], "link_word")) child_link_word(0, true);
@@ -391,8 +448,14 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "realloc_race")) {
         CHECKF(raced == RACE_ROUNDS, "realloc_race: %zu double free / use after free reports, %zu in all", raced,
                reports);
+    } else if (!strcmp(what, "owner_race")) {
+        CHECKF(raced == RACE_ROUNDS && reports == RACE_ROUNDS, "owner_race: %zu double free reports, %zu in all",
+               raced, reports);
     } else if (!strcmp(what, "replay")) {
         CHECKF(reports >= 1 && reports <= 3, "replay: %zu reports", reports);
+        /* Hardened: the second copy is named a double free when it leaves
+         * the quarantine (it was called a write after free at offset 0). */
+        CHECKF(strstr(argv[2], "hardened") == NULL || raced >= 1, "replay: no double free among %zu reports", reports);
     } else if (!strcmp(what, "stale") && strstr(r.out, "segment not reused") != NULL) {
         printf("guard_metadata stale (%s): the new heap took another segment, nothing checked\n", argv[2]);
         return 77;
