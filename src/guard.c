@@ -15,13 +15,15 @@
  * the process secret and the block's address, and a fence byte. The state
  * catches a second free: free takes it from live to freed with one
  * compare-and-swap, so of two frees of one block, from any threads, exactly
- * one wins. The checksum makes a rewritten trailer noticed, and one forged
- * by a program that does not know the secret; the canary bytes lie between
+ * one wins (a plain store while the process has a single thread). The
+ * checksum makes a rewritten trailer noticed, and one forged by a program
+ * that does not know the secret; the canary bytes lie between
  * the data and the trailer, so a linear overflow trips them first. The
  * trailer is the block's own memory, though: a program that reads it while
  * the block is live and writes it back after the free (a use after free)
  * can make a second free look like a first; the block then sits in the
- * quarantine twice and is reported when it comes to be handed out twice.
+ * quarantine twice and is reported as a double free when the second copy
+ * leaves it (debug builds: when it comes to be handed out twice).
  * Large blocks (one per page) keep uoff and end in their page descriptor
  * and their state in a live bit of the segment header; huge blocks in their
  * mapping's header. A global map of the address space ward holds (one byte
