@@ -266,16 +266,37 @@ static inline size_t canary_first_bad(const uint8_t *block, size_t a, size_t b) 
 static void *(*volatile const libc_memset)(void *, int, size_t) = memset;
 
 /* The n bytes at p (a multiple of 8, at most FULL_CHECK_MAX) filled with the
- * pattern: vector stores inline, the last one overlapping (no call, so the
- * fast paths need not save registers). */
+ * pattern: vector stores inline, 64 bytes a step, the last ones overlapping
+ * (no call, so the fast paths need not save registers; no loop for fewer
+ * than 64 bytes). */
 static inline void pattern_fill(uint8_t *p, size_t n) {
 #if defined(__SSE2__)
     const __m128i pattern = _mm_set1_epi8((char)FREE_PATTERN);
-    if (n >= 16) {
-        for (size_t i = 0; i + 16 < n; i += 16) _mm_storeu_si128((__m128i *)(void *)(p + i), pattern);
-        _mm_storeu_si128((__m128i *)(void *)(p + n - 16), pattern);
+#define FILL16(q) _mm_storeu_si128((__m128i *)(void *)(q), pattern)
+    if (n >= 64) {
+        for (size_t i = 0; i + 64 < n; i += 64) {
+            FILL16(p + i);
+            FILL16(p + i + 16);
+            FILL16(p + i + 32);
+            FILL16(p + i + 48);
+        }
+        p += n - 64;
+        FILL16(p);
+        FILL16(p + 16);
+        FILL16(p + 32);
+        FILL16(p + 48);
         return;
     }
+    if (n >= 16) {
+        FILL16(p);
+        FILL16(p + n - 16);
+        if (n > 32) {
+            FILL16(p + 16);
+            FILL16(p + n - 32);
+        }
+        return;
+    }
+#undef FILL16
 #else
     for (; n >= 16; p += 16, n -= 16) {
         uint64_t w[2] = {FREE_WORD, FREE_WORD};
@@ -290,17 +311,27 @@ static inline void pattern_fill(uint8_t *p, size_t n) {
 }
 
 /* Whether the n bytes at p (a multiple of 8, at most FULL_CHECK_MAX) all
- * hold the pattern. */
+ * hold the pattern; the same steps as pattern_fill. */
 static inline bool pattern_intact(const uint8_t *p, size_t n) {
     uint64_t diff = 0;
 #if defined(__SSE2__)
     const __m128i pattern = _mm_set1_epi8((char)FREE_PATTERN);
-    if (n >= 16) {
-        __m128i same = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)), pattern);
-        for (size_t i = 0; i + 16 < n; i += 16)
-            same = _mm_and_si128(same, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), pattern));
+#define SAME16(q) _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(q)), pattern)
+    if (n >= 64) {
+        const uint8_t *last = p + n - 64;
+        __m128i same = _mm_and_si128(_mm_and_si128(SAME16(last), SAME16(last + 16)),
+                                     _mm_and_si128(SAME16(last + 32), SAME16(last + 48)));
+        for (size_t i = 0; i + 64 < n; i += 64)
+            same = _mm_and_si128(same, _mm_and_si128(_mm_and_si128(SAME16(p + i), SAME16(p + i + 16)),
+                                                     _mm_and_si128(SAME16(p + i + 32), SAME16(p + i + 48))));
         return _mm_movemask_epi8(same) == 0xffff;
     }
+    if (n >= 16) {
+        __m128i same = _mm_and_si128(SAME16(p), SAME16(p + n - 16));
+        if (n > 32) same = _mm_and_si128(same, _mm_and_si128(SAME16(p + 16), SAME16(p + n - 32)));
+        return _mm_movemask_epi8(same) == 0xffff;
+    }
+#undef SAME16
 #else
     for (; n >= 16; p += 16, n -= 16) {
         uint64_t w[2];
