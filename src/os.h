@@ -51,6 +51,10 @@ void *os_map_file(const char *path, size_t *size);
 long os_run_capture(char *const argv[], char *out, size_t cap);
 /* The running program's file (readlink of /proc/self/exe); false if unknown. */
 bool os_self_exe(char *out, size_t cap);
+/* The bounds [lo, hi) of the readable mapping that holds addr, from the
+ * kernel's list of the process's mappings; false when addr is in none or
+ * the list cannot be read. Slow (reads /proc/self/maps); allocates nothing. */
+bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
 /* Thread id, for reports. */
 unsigned long os_thread_id(void);
 void os_fork_child(void); /* in a forked child: forget per-thread values of the parent */

@@ -158,6 +158,78 @@ static inline bool in_self(uintptr_t pc) {
            pc < atomic_load_explicit(&self_range.hi, memory_order_relaxed);
 }
 
+/* The frame-pointer walk stays inside the readable mapping that holds the
+ * stack it starts on: code built without frame pointers keeps anything in
+ * %rbp, and a walk that followed such a value out of the stack read memory
+ * that may be unmapped or made inaccessible (a freed sampled slot, a guard
+ * page) and died in malloc. Each thread keeps the last few such mappings
+ * (a program that switches stacks, such as coroutines, has several). */
+#define WALK_RANGES 4
+typedef struct walk_range_s {
+    uintptr_t lo, hi;
+} walk_range_t;
+static __thread walk_range_t walk_ranges[WALK_RANGES] __attribute__((tls_model("initial-exec")));
+static __thread unsigned walk_next __attribute__((tls_model("initial-exec")));
+
+/* Mappings that were a thread's stack (its thread pointer, where glibc
+ * keeps the thread's descriptor at the top of its stack, in the same
+ * mapping): glibc hands cached stacks to new threads, so most new threads
+ * find theirs here instead of reading /proc/self/maps. Append-only. A hit
+ * needs the thread pointer inside too, and the walk then stops below it:
+ * [here, thread pointer) lies in the thread's own stack, one mapping, even
+ * if the recorded mapping has since been replaced by a smaller one. */
+#define STACK_TABLE 256
+static _Atomic(uintptr_t) stack_table_lo[STACK_TABLE], stack_table_hi[STACK_TABLE];
+static _Atomic(unsigned) stack_table_count;
+static pthread_mutex_t stack_table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool stack_table_find(uintptr_t here, uintptr_t tp, walk_range_t *r) {
+    unsigned n = atomic_load_explicit(&stack_table_count, memory_order_acquire);
+    for (unsigned i = 0; i < n; i++) {
+        uintptr_t lo = atomic_load_explicit(&stack_table_lo[i], memory_order_relaxed);
+        uintptr_t hi = atomic_load_explicit(&stack_table_hi[i], memory_order_relaxed);
+        if (lo <= here && here < tp && tp < hi) {
+            r->lo = lo;
+            r->hi = tp;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void stack_table_add(uintptr_t lo, uintptr_t hi) {
+    if (pthread_mutex_trylock(&stack_table_lock) != 0) return;
+    unsigned n = atomic_load_explicit(&stack_table_count, memory_order_relaxed);
+    if (n < STACK_TABLE) {
+        atomic_store_explicit(&stack_table_lo[n], lo, memory_order_relaxed);
+        atomic_store_explicit(&stack_table_hi[n], hi, memory_order_relaxed);
+        atomic_store_explicit(&stack_table_count, n + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&stack_table_lock);
+}
+
+static WARD_NOINLINE WARD_COLD walk_range_t walk_range_find(uintptr_t here) {
+    walk_range_t r;
+    uintptr_t tp = (uintptr_t)pthread_self();
+    if (!stack_table_find(here, tp, &r)) {
+        if (os_readable_mapping(here, &r.lo, &r.hi)) {
+            if (r.lo <= tp && tp < r.hi) stack_table_add(r.lo, r.hi);
+        } else {
+            /* Unknown (no /proc): the walk stays in the page it starts on. */
+            r.lo = here & ~(uintptr_t)4095;
+            r.hi = r.lo + 4096;
+        }
+    }
+    walk_ranges[walk_next++ % WALK_RANGES] = r;
+    return r;
+}
+
+static inline walk_range_t walk_range(uintptr_t here) {
+    for (unsigned i = 0; i < WALK_RANGES; i++)
+        if (here >= walk_ranges[i].lo && here < walk_ranges[i].hi) return walk_ranges[i];
+    return walk_range_find(here);
+}
+
 /* Fills pcs with the return addresses of the program's frames, starting at
  * the caller of ward's entry point (leading frames inside libward are left
  * out; ward is built with frame pointers, so its own frames always chain). */
@@ -175,7 +247,8 @@ __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t 
     size_t n = 0;
     bool leading = true;
     uintptr_t *fp = __builtin_frame_address(0);
-    while (n < max && fp != NULL) {
+    walk_range_t stack = walk_range((uintptr_t)fp);
+    while (n < max && (uintptr_t)fp >= stack.lo && (uintptr_t)fp <= stack.hi - 2 * sizeof(uintptr_t)) {
         uintptr_t *next = (uintptr_t *)fp[0];
         uintptr_t ret = fp[1];
         if (ret == 0 || !is_code(ret, leading)) break;

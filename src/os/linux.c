@@ -192,6 +192,57 @@ void *os_map_file(const char *path, size_t *size) {
     return result;
 }
 
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Lines of /proc/self/maps start "lo-hi perms ": parsed a character at a
+ * time, so a line of any length (long paths) needs no buffer. */
+bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
+    int saved = errno;
+    bool found = false;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char buf[4096];
+        uintptr_t a = 0, b = 0;
+        int field = 0; /* 0: lo, 1: hi, 2: the read permission, 3: the rest of the line */
+        bool readable = false, bad = false;
+        for (;;) {
+            ssize_t got = read(fd, buf, sizeof buf);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) break;
+            for (ssize_t i = 0; i < got && !found; i++) {
+                char c = buf[i];
+                if (c == '\n') {
+                    if (field == 3 && !bad && readable && a <= addr && addr < b) {
+                        *lo = a;
+                        *hi = b;
+                        found = true;
+                    }
+                    a = b = 0;
+                    field = 0;
+                    readable = bad = false;
+                } else if (field == 0 || field == 1) {
+                    int d = hex_digit(c);
+                    if (c == (field == 0 ? '-' : ' ')) field++;
+                    else if (d < 0) bad = true;
+                    else if (field == 0) a = a << 4 | (uintptr_t)d;
+                    else b = b << 4 | (uintptr_t)d;
+                } else if (field == 2) {
+                    readable = c == 'r';
+                    field = 3;
+                }
+            }
+            if (found) break;
+        }
+        close(fd);
+    }
+    errno = saved;
+    return found;
+}
+
 extern char **environ;
 
 long os_run_capture(char *const argv[], char *out, size_t cap) {
