@@ -123,8 +123,18 @@ WARD_API void *ward_aligned_alloc(size_t align, size_t size) {
     return ALIGNED(ward_tls_heap, size, align);
 }
 
+/* glibc's memalign (every version) takes any alignment: up to 16 bytes (0
+ * included) it is malloc, others are rounded up to a power of two; only
+ * one above the largest power of two fails (EINVAL). aligned_alloc keeps
+ * C's rule (and glibc's since 2.38): a power of two, or NULL. */
 WARD_API void *ward_memalign(size_t align, size_t size) {
-    return ward_aligned_alloc(align, size);
+    if (align > ((size_t)1 << (sizeof(size_t) * 8 - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align <= WARD_ALIGNMENT) return ALLOC(ward_tls_heap, size);
+    if (!is_power_of_two(align)) align = (size_t)1 << (sizeof(size_t) * 8 - (size_t)__builtin_clzl(align));
+    return ALIGNED(ward_tls_heap, size, align);
 }
 
 WARD_API int ward_posix_memalign(void **out, size_t align, size_t size) {

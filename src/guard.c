@@ -1179,8 +1179,13 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
         return NULL;
     }
     size_t raw = REDZONE + size + pad + TRAILER + CANARY_MIN;
+    /* Large and huge blocks, whose pattern is not checked here, come zeroed
+     * from the heap when asked for, which touches only memory that may not
+     * be zero: a fresh mapping is left alone (a calloc of gigabytes would
+     * otherwise write all of it). */
+    bool heap_zeroes = zero && raw > WARD_MEDIUM_MAX;
     for (int attempt = 0;; attempt++) {
-        uint8_t *block = ward_heap_malloc_inline(heap, raw);
+        uint8_t *block = heap_zeroes ? ward_heap_malloc_slow(heap, raw, true) : ward_heap_malloc_inline(heap, raw);
         if (block == NULL) return NULL;
         guarded_t g;
         g.seg = ward_segment_of(block);
@@ -1219,7 +1224,7 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
             page_flags_set(g.page, (uint8_t)(page_flags(g.page) | PAGE_ALIGNED));
         write_geometry(&g);
         debug_record_alloc(block);
-        if (zero) memset(user, 0, size);
+        if (zero && !heap_zeroes) memset(user, 0, size);
         return user;
     }
 }

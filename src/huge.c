@@ -106,11 +106,11 @@ static ward_segment_t *cache_take(size_t map_size) {
 }
 
 static ward_segment_t *map_huge(size_t map_size) {
-    ward_segment_t *seg = os_reserve(map_size, WARD_SEGMENT_SIZE);
+    ward_segment_t *seg = os_reserve_accounted(map_size, WARD_SEGMENT_SIZE);
     if (seg == NULL) {
         ward_huge_cache_release();
         ward_segments_release_cached();
-        seg = os_reserve(map_size, WARD_SEGMENT_SIZE);
+        seg = os_reserve_accounted(map_size, WARD_SEGMENT_SIZE);
         if (seg == NULL) return NULL;
     }
     atomic_fetch_add_explicit(&ward_stats.reserved, (int64_t)map_size, memory_order_relaxed);
@@ -154,11 +154,11 @@ void *ward_huge_alloc(ward_heap_t *owner, size_t size, size_t align, bool zero) 
         /* User pointer aligned to `align`, header one segment below it. */
         size_t body = ward_align_up(size + WARD_GUARD_PAGE, page);
         size_t total = WARD_SEGMENT_SIZE + body + align;
-        uint8_t *raw = os_reserve(total, WARD_SEGMENT_SIZE);
+        uint8_t *raw = os_reserve_accounted(total, WARD_SEGMENT_SIZE);
         if (raw == NULL) {
             ward_huge_cache_release();
             ward_segments_release_cached();
-            raw = os_reserve(total, WARD_SEGMENT_SIZE);
+            raw = os_reserve_accounted(total, WARD_SEGMENT_SIZE);
             if (raw == NULL) goto fail;
         }
         user = (uint8_t *)ward_align_up((uintptr_t)raw + WARD_SEGMENT_SIZE, align);

@@ -22,6 +22,11 @@
 
 size_t os_page_size(void);
 void *os_reserve(size_t size, size_t align);
+/* As os_reserve, but counted against the kernel's overcommit limit (no
+ * MAP_NORESERVE): for a block the program asked for as a whole, so that a
+ * request the machine cannot back fails here, as with glibc's malloc,
+ * instead of the process being killed when it touches the memory. */
+void *os_reserve_accounted(size_t size, size_t align);
 void os_release(void *addr, size_t size);
 bool os_purge(void *addr, size_t size);
 /* Makes [addr, addr+size) inaccessible (false) or read-write again (true). */

@@ -156,8 +156,11 @@ WARD_EXPORT int mallopt(int param, int value) {
     return 1;
 }
 
+/* As glibc's: options other than 0 are an error returned (not set in
+ * errno). */
 WARD_EXPORT int malloc_info(int options, FILE *stream) {
-    if (options != 0 || stream == NULL) {
+    if (options != 0) return EINVAL;
+    if (stream == NULL) {
         errno = EINVAL;
         return -1;
     }

@@ -33,25 +33,24 @@ size_t os_page_size(void) {
     return ps;
 }
 
-static void *map_anonymous(size_t size) {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+static void *map_anonymous(size_t size, int extra_flags) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-void *os_reserve(size_t size, size_t align) {
+static void *reserve(size_t size, size_t align, int extra_flags) {
     int saved = errno;
     size_t page = os_page_size();
     void *result = NULL;
     if (align < page) align = page;
     if (size == 0 || size > SIZE_MAX - align) goto out;
-    result = map_anonymous(size);
+    result = map_anonymous(size, extra_flags);
     if (result == NULL || ((uintptr_t)result & (align - 1)) == 0) goto out;
     /* Not aligned by luck: map enough to cut an aligned range out of it. */
     munmap(result, size);
     result = NULL;
     size_t over = size + align - page;
-    char *raw = map_anonymous(over);
+    char *raw = map_anonymous(over, extra_flags);
     if (raw == NULL) goto out;
     char *aligned = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
     size_t head = (size_t)(aligned - raw);
@@ -62,6 +61,14 @@ void *os_reserve(size_t size, size_t align) {
 out:
     errno = saved;
     return result;
+}
+
+void *os_reserve(size_t size, size_t align) {
+    return reserve(size, align, MAP_NORESERVE);
+}
+
+void *os_reserve_accounted(size_t size, size_t align) {
+    return reserve(size, align, 0);
 }
 
 void os_release(void *addr, size_t size) {

@@ -8,7 +8,8 @@
  *    zero memory (whatever the allocator kept or cached);
  *  - immediate reuse: malloc, dirty, free, calloc of the same size in a loop
  *    (the LIFO case where the calloc block is the block just freed);
- *  - calloc(0, n) and calloc(n, 0) return unique freeable pointers.
+ *  - calloc(0, n) and calloc(n, 0) return unique freeable pointers;
+ *  - calloc(1, 1 GiB) leaves the fresh mapping untouched (not resident).
  * Overflow of n * size is tested in bad_input.
  */
 #include "api.h"
@@ -20,6 +21,17 @@ static const size_t sizes[] = {
     /* huge */ 33554432, 50000000, 67108864,
 };
 #define NSIZES (sizeof sizes / sizeof sizes[0])
+
+/* The process's resident set in KiB (/proc/self/statm), or -1. */
+static long resident_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL) return -1;
+    long pages_total, pages_resident;
+    int got = fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+    fclose(f);
+    return got == 2 ? pages_resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
 
 static void *do_calloc(size_t total, int split)
 {
@@ -126,6 +138,20 @@ int main(void)
         t_free(a);
         t_free(b);
         t_free(c);
+    }
+
+    /* A calloc of 1 GiB (a fresh mapping, zero already) touches almost
+     * none of it: the guard libraries wrote every byte. */
+    {
+        long before = resident_kib();
+        size_t big = (size_t)1 << 30;
+        unsigned char *p = t_calloc(opaque_size(1), opaque_size(big));
+        CHECK(p != NULL);
+        long after = resident_kib();
+        CHECKF(before < 0 || after < 0 || after - before < 64 * 1024,
+               "calloc(1, 1 GiB) made %ld KiB resident", after - before);
+        CHECK(p[0] == 0 && p[big / 2] == 0 && p[big - 1] == 0);
+        t_free(p);
     }
 
     printf("calloc (%s): ok\n", T_VARIANT);

@@ -6,6 +6,8 @@
  *    garbage (below 2^48);
  *  - malloc_trim(0) returns 0 or 1 without crashing, also after freeing a lot;
  *  - malloc_stats() prints something to stderr;
+ *  - malloc_info(0, f) writes XML; malloc_info(1, f) returns EINVAL (glibc's
+ *    answer to options it does not know);
  *  - mallopt() with common parameters returns without crashing;
  *  - none of them breaks later allocations.
  */
@@ -82,6 +84,22 @@ int main(void)
         CHECKF(st.st_size > 0, "malloc_stats() printed nothing to stderr");
         close(fd);
         free(p);
+    }
+
+    /* malloc_info: XML on the stream; options other than 0 are refused by
+     * returning EINVAL, as glibc does (ward returned -1) */
+    {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        CHECK(f != NULL);
+        CHECKF(malloc_info(0, f) == 0, "malloc_info(0, f) failed");
+        fclose(f);
+        CHECKF(text != NULL && strstr(text, "<malloc") != NULL, "malloc_info wrote: %s", text ? text : "(null)");
+        free(text);
+        errno = 0;
+        int rc = malloc_info(1, stdout);
+        CHECKF(rc == EINVAL, "malloc_info(1, stdout) = %d, expected EINVAL (%d)", rc, EINVAL);
     }
 
     /* mallopt: accepted or refused, never a crash */
