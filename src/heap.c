@@ -277,7 +277,7 @@ static ward_page_t *heap_span_alloc(ward_heap_t *heap, size_t slices) {
     ward_segment_t *seg;
     /* Only thread heaps adopt: a first-class heap's destroy would free the
      * adopted segment's live blocks with it. */
-    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned(NULL)) != NULL) {
+    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned_for(0, (unsigned)slices, heap->now_ms)) != NULL) {
         heap_adopt(heap, seg);
         page = ward_segment_find_span(heap, slices);
         if (page != NULL) return page;
@@ -336,13 +336,14 @@ static ward_page_t *queue_find_page(ward_heap_t *heap, unsigned bin) {
 
 /* The front page of the bin if it can allocate, else the first page that
  * can after collecting its frees, else a page of an abandoned segment (a
- * thread heap adopts them one at a time until the bin has room), else a
- * fresh one. */
+ * thread heap adopts those with room for the bin, or mostly free, one at a
+ * time until the bin has room), else a fresh one. */
 static ward_page_t *heap_find_page(ward_heap_t *heap, unsigned bin) {
     ward_page_t *page = queue_find_page(heap, bin);
     if (page != NULL) return page;
     ward_segment_t *seg;
-    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned(NULL)) != NULL) {
+    unsigned slices = bin <= WARD_BIN_SMALL_LAST ? 1 : WARD_MEDIUM_PAGE_SLICES;
+    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned_for(bin, slices, heap->now_ms)) != NULL) {
         heap_adopt(heap, seg);
         page = queue_find_page(heap, bin);
         if (page != NULL) return page;

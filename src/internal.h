@@ -502,6 +502,10 @@ WARD_INTERNAL bool ward_segment_grow_span(ward_heap_t *heap, ward_page_t *page, 
 WARD_INTERNAL void ward_segment_purge_dirty(ward_segment_t *seg, uint64_t now, bool force);
 WARD_INTERNAL void ward_segment_abandon(ward_segment_t *seg);
 WARD_INTERNAL ward_segment_t *ward_segment_take_abandoned(ward_segment_t *want);
+/* An abandoned segment worth adopting for a page of `bin` (0: a span of
+ * `slices`), or NULL; what others freed into the segments it looked at is
+ * collected. */
+WARD_INTERNAL ward_segment_t *ward_segment_take_abandoned_for(unsigned bin, unsigned slices, uint64_t now);
 WARD_INTERNAL bool ward_regions_purge(uint64_t now, bool force);
 WARD_INTERNAL bool ward_abandoned_sweep(uint64_t now, bool force);
 WARD_INTERNAL void ward_segments_release_cached(void);

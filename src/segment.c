@@ -38,6 +38,7 @@ static _Atomic(uint64_t) regions_purge_due; /* earliest dirty slot deadline, 0: 
 
 static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static ward_segment_t *abandoned_head;
+static ward_segment_t *abandoned_tail; /* searches move segments they leave here */
 static _Atomic(size_t) abandoned_count;
 
 static inline uint64_t region_all(const region_t *r) {
@@ -443,27 +444,105 @@ void ward_segment_free_span(ward_heap_t *heap, ward_page_t *page) {
 
 /* ---- abandoned segments ------------------------------------------------------------------- */
 
+static void abandoned_remove(ward_segment_t *seg) {
+    if (abandoned_tail == seg) abandoned_tail = seg->prev;
+    list_remove(&abandoned_head, seg);
+}
+
+static void abandoned_push_back(ward_segment_t *seg) {
+    seg->next = NULL;
+    seg->prev = abandoned_tail;
+    if (abandoned_tail != NULL) abandoned_tail->next = seg;
+    else abandoned_head = seg;
+    abandoned_tail = seg;
+}
+
 void ward_segment_abandon(ward_segment_t *seg) {
     atomic_store_explicit(&seg->heap, NULL, memory_order_release);
     seg->next = seg->prev = NULL;
     pthread_mutex_lock(&abandoned_lock);
     seg->abandoned = 1;
     list_push(&abandoned_head, seg);
+    if (abandoned_tail == NULL) abandoned_tail = seg;
     atomic_fetch_add_explicit(&abandoned_count, 1, memory_order_relaxed);
     pthread_mutex_unlock(&abandoned_lock);
+}
+
+static void abandoned_unlist(ward_segment_t *seg) {
+    abandoned_remove(seg);
+    seg->abandoned = 0;
+    atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
 }
 
 ward_segment_t *ward_segment_take_abandoned(ward_segment_t *want) {
     if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0) return NULL;
     pthread_mutex_lock(&abandoned_lock);
     ward_segment_t *seg = want != NULL ? (want->abandoned ? want : NULL) : abandoned_head;
-    if (seg != NULL) {
-        list_remove(&abandoned_head, seg);
-        seg->abandoned = 0;
-        atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
-    }
+    if (seg != NULL) abandoned_unlist(seg);
     pthread_mutex_unlock(&abandoned_lock);
     return seg;
+}
+
+/* Collects what other threads freed into an abandoned segment and gives
+ * the pages that became empty back to its free slices; true when the whole
+ * segment is free. Nobody owns an abandoned segment: whoever holds
+ * abandoned_lock may do this. */
+static bool abandoned_collect(ward_segment_t *seg, uint64_t now) {
+    ward_page_t *pages[WARD_SLICES];
+    size_t count = ward_segment_pages(seg, pages);
+    for (size_t k = 0; k < count; k++) {
+        ward_page_t *page = pages[k];
+        ward_page_collect(page);
+        if (page->used == 0) {
+            if (!ward_options.stats) ward_stats_account(NULL, -((int64_t)page->slice_count << WARD_SLICE_SHIFT));
+            segment_unclaim(seg, page, now);
+        }
+    }
+    return segment_is_empty(seg);
+}
+
+/* Whether an abandoned segment, collected, is worth adopting for a page of
+ * `bin` (0: a span of `slices`): empty, or holding a page of the bin with
+ * blocks to hand out, or half free. A segment that is mostly live blocks is
+ * not: the thread that took it (say, one allocating a few blocks now and
+ * then) would hold the memory that other threads free into it later, out of
+ * reach of the threads that allocate. */
+static bool abandoned_fits(ward_segment_t *seg, unsigned bin, unsigned slices) {
+    if (__builtin_popcountll(seg->free_slices & WARD_DATA_SLICES_MASK) * 2 >=
+            __builtin_popcountll(WARD_DATA_SLICES_MASK) &&
+        seg->max_free_run >= slices)
+        return true;
+    if (bin == 0) return false;
+    ward_page_t *pages[WARD_SLICES];
+    size_t count = ward_segment_pages(seg, pages);
+    for (size_t k = 0; k < count; k++)
+        if (pages[k]->bin == bin &&
+            (pages[k]->free != NULL || pages[k]->local_free != NULL || pages[k]->capacity < pages[k]->reserved))
+            return true;
+    return false;
+}
+
+/* Visits up to ABANDONED_VISITS abandoned segments, collecting each, and
+ * takes the first that fits (abandoned_fits); those it leaves go to the back
+ * of the list, so the next search starts with others. */
+#define ABANDONED_VISITS 8
+ward_segment_t *ward_segment_take_abandoned_for(unsigned bin, unsigned slices, uint64_t now) {
+    if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0) return NULL;
+    pthread_mutex_lock(&abandoned_lock);
+    ward_segment_t *found = NULL;
+    for (unsigned visit = 0; visit < ABANDONED_VISITS && abandoned_head != NULL; visit++) {
+        ward_segment_t *seg = abandoned_head;
+        bool empty = abandoned_collect(seg, now);
+        if (empty || abandoned_fits(seg, bin, slices)) {
+            abandoned_unlist(seg);
+            found = seg;
+            break;
+        }
+        abandoned_remove(seg);
+        abandoned_push_back(seg);
+    }
+    pthread_mutex_unlock(&abandoned_lock);
+    return found;
 }
 
 /* Adopting heaps attach through this, after they took the segment. */
@@ -484,21 +563,8 @@ bool ward_abandoned_sweep(uint64_t now, bool force) {
     ward_segment_t *next;
     for (ward_segment_t *seg = abandoned_head; seg != NULL; seg = next) {
         next = seg->next;
-        ward_page_t *pages[WARD_SLICES];
-        size_t count = ward_segment_pages(seg, pages);
-        for (size_t k = 0; k < count; k++) {
-            ward_page_t *page = pages[k];
-            ward_page_collect(page);
-            if (page->used == 0) {
-                if (!ward_options.stats)
-                    ward_stats_account(NULL, -((int64_t)page->slice_count << WARD_SLICE_SHIFT));
-                segment_unclaim(seg, page, now);
-            }
-        }
-        if (segment_is_empty(seg)) {
-            list_remove(&abandoned_head, seg);
-            seg->abandoned = 0;
-            atomic_fetch_sub_explicit(&abandoned_count, 1, memory_order_relaxed);
+        if (abandoned_collect(seg, now)) {
+            abandoned_unlist(seg);
             ward_segment_release(seg);
             continue;
         }
