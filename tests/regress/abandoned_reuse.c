@@ -62,8 +62,7 @@ int main(void)
     long grew = second - first;
     printf("abandoned_reuse (%s): resident %ld KiB after the first 100 MB, %ld KiB after the second\n", T_VARIANT,
            first, second);
-    CHECKF(grew < (long)N * SIZE / 1024 / 2, "the second 100 MB grew the resident size by %ld KiB",
-           grew);
+    CHECKF(grew < (long)N * SIZE / 1024 / 2, "the second 100 MB grew the resident size by %ld KiB", grew);
     run_thread(free_all);
     t_free(note);
     return 0;

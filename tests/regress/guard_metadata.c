@@ -66,6 +66,10 @@
  *              link, then 50000 malloc/free pairs: one write-after-free
  *              report (hardened), and the program goes on (the bad link
  *              once aborted even with WARD_ON_ERROR=report);
+ *  link_released  the write of bad_link, then malloc_trim and no more
+ *              allocations of that size: one report, when the emptied page
+ *              is given back (its free blocks' pattern was checked there,
+ *              but not their links: the write went unreported);
  *  user_tail   a freed 1000-byte block written in its last 8 bytes, then
  *              50000 malloc/free pairs of its size: one write-after-free
  *              report (debug mode checked 64 bytes at each end of the raw
@@ -85,6 +89,7 @@
 
 #include "../lifetimes/child_run.c"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -329,6 +334,15 @@ static void child_link_word(int later_frees, bool churn)
     }
 }
 
+/* link_released: the write of bad_link, then no more allocations of that
+ * size: malloc_trim gives the emptied page back, and the check of its free
+ * blocks must look at their links too. */
+static void child_link_released(void)
+{
+    child_link_word(2000, false);
+    (void)malloc_trim(0);
+}
+
 static void child_user_tail(void)
 {
     unsigned char *volatile p = malloc(1000);
@@ -417,6 +431,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "bad_link")) child_link_word(2000, true);
         else if (!strcmp(argv[2], "user_tail")) child_user_tail();
         else if (!strcmp(argv[2], "link_word_exit")) child_link_word(0, false);
+        else if (!strcmp(argv[2], "link_released")) child_link_released();
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
@@ -461,7 +476,7 @@ int main(int argc, char **argv)
         return 77;
     } else {
         size_t want = !strcmp(what, "trailer") ? 8 : !strcmp(what, "state_flip") ? 1
-                      : !strcmp(what, "stale") || !strncmp(what, "link_word", 9) || !strcmp(what, "bad_link") || !strcmp(what, "user_tail") ? 1
+                      : !strcmp(what, "stale") || !strncmp(what, "link_word", 9) || !strcmp(what, "bad_link") || !strcmp(what, "link_released") || !strcmp(what, "user_tail") ? 1
                                                                                                              : 0;
         CHECKF(reports == want, "%s: %zu reports, expected %zu", what, reports, want);
     }
