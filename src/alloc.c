@@ -137,12 +137,17 @@ WARD_API void *ward_memalign(size_t align, size_t size) {
     return ALIGNED(ward_tls_heap, size, align);
 }
 
+/* As glibc's: errno untouched on success and for a bad alignment, ENOMEM
+ * when there is no memory (programs written against glibc look at it). */
 WARD_API int ward_posix_memalign(void **out, size_t align, size_t size) {
     if (align < sizeof(void *) || !is_power_of_two(align)) return EINVAL;
     int saved = errno;
     void *p = ward_aligned_alloc(align, size);
+    if (p == NULL) {
+        errno = ENOMEM;
+        return ENOMEM;
+    }
     errno = saved;
-    if (p == NULL) return ENOMEM;
     *out = p;
     return 0;
 }

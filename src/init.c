@@ -7,7 +7,9 @@
  * wait for it.
  *
  * fork: the prepare handler takes every ward lock so the child starts with
- * consistent global state; the child re-initialises the locks. The forking
+ * consistent global state (after glibc's stdio list lock, which fork would
+ * otherwise take after them: see os_stdio_lock); the child re-initialises
+ * the locks. The forking
  * thread's heap is intact in the child; heaps of threads that do not exist
  * in the child keep their memory (their blocks can still be freed).
  */
@@ -33,17 +35,21 @@ void ward_unlock_all(bool child) {
     ward_heaps_unlock(child);
 }
 
+/* The stdio list lock before ward's own (see os_stdio_lock). */
 static void fork_prepare(void) {
+    os_stdio_lock();
     ward_lock_all();
 }
 
 static void fork_parent(void) {
     ward_unlock_all(false);
+    os_stdio_unlock();
 }
 
 static void fork_child(void) {
     os_fork_child();
     ward_unlock_all(true);
+    os_stdio_reset_child();
 }
 
 void ward_init(void) {

@@ -63,6 +63,16 @@ bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
 /* Thread id, for reports. */
 unsigned long os_thread_id(void);
 void os_fork_child(void); /* in a forked child: forget per-thread values of the parent */
+/* fork order: glibc's fork takes its stdio list lock after the
+ * pthread_atfork prepare handlers, so an allocator that takes its locks
+ * there first can deadlock with a thread in fflush(NULL) (which holds the
+ * list lock while it waits for a stream) whose stream's holder waits in
+ * malloc. ward's prepare handler takes the list lock first (it is
+ * recursive: fork takes it again); the parent handler releases it after
+ * ward's locks, the child handler resets it. No-ops where unknown. */
+void os_stdio_lock(void);
+void os_stdio_unlock(void);
+void os_stdio_reset_child(void);
 /* Opens a file for appending reports; -1 on failure. */
 int os_open_log(const char *path);
 

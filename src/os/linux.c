@@ -250,6 +250,35 @@ bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
     return found;
 }
 
+#if defined(__GLIBC__)
+/* Exported by glibc (GLIBC_2.2.5), in no public header; weak, so that a
+ * libc without them leaves these no-ops. */
+extern void _IO_list_lock(void) __attribute__((weak));
+extern void _IO_list_unlock(void) __attribute__((weak));
+extern void _IO_list_resetlock(void) __attribute__((weak));
+
+void os_stdio_lock(void) {
+    if (_IO_list_lock != NULL) _IO_list_lock();
+}
+
+void os_stdio_unlock(void) {
+    if (_IO_list_unlock != NULL) _IO_list_unlock();
+}
+
+void os_stdio_reset_child(void) {
+    if (_IO_list_resetlock != NULL) _IO_list_resetlock();
+}
+#else
+void os_stdio_lock(void) {
+}
+
+void os_stdio_unlock(void) {
+}
+
+void os_stdio_reset_child(void) {
+}
+#endif
+
 extern char **environ;
 
 long os_run_capture(char *const argv[], char *out, size_t cap) {

@@ -94,8 +94,11 @@ int main(void)
             EXPECT_ENOMEM(t_aligned_alloc(al, s), "aligned_alloc(%zu, %zu)", al, s);
             EXPECT_ENOMEM(t_memalign(al, s), "memalign(%zu, %zu)", al, s);
             void *out = sentinel;
+            errno = 0;
             int rc = t_posix_memalign(&out, al, s);
             CHECKF(rc == ENOMEM, "posix_memalign(%zu, %zu) returned %d, expected ENOMEM", al, s, rc);
+            /* errno too, as glibc sets it (its tst-malloc-thread-fail checks) */
+            CHECKF(errno == ENOMEM, "posix_memalign(%zu, %zu) failed with errno %d, expected ENOMEM", al, s, errno);
             CHECKF(out == sentinel, "posix_memalign(%zu, %zu) failed but wrote *out = %p", al, s, out);
         }
 #ifdef WARD_TEST_STD
