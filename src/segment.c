@@ -522,15 +522,16 @@ static bool abandoned_fits(ward_segment_t *seg, unsigned bin, unsigned slices) {
     return false;
 }
 
-/* Visits up to ABANDONED_VISITS abandoned segments, collecting each, and
- * takes the first that fits (abandoned_fits); those it leaves go to the back
- * of the list, so the next search starts with others. */
+/* Visits up to ABANDONED_VISITS abandoned segments (each at most once),
+ * collecting each, and takes the first that fits (abandoned_fits); those it
+ * leaves go to the back of the list, so the next search starts with others. */
 #define ABANDONED_VISITS 8
 ward_segment_t *ward_segment_take_abandoned_for(unsigned bin, unsigned slices, uint64_t now) {
     if (atomic_load_explicit(&abandoned_count, memory_order_relaxed) == 0) return NULL;
     pthread_mutex_lock(&abandoned_lock);
     ward_segment_t *found = NULL;
-    for (unsigned visit = 0; visit < ABANDONED_VISITS && abandoned_head != NULL; visit++) {
+    size_t listed = atomic_load_explicit(&abandoned_count, memory_order_relaxed);
+    for (unsigned visit = 0; visit < ABANDONED_VISITS && visit < listed && abandoned_head != NULL; visit++) {
         ward_segment_t *seg = abandoned_head;
         bool empty = abandoned_collect(seg, now);
         if (empty || abandoned_fits(seg, bin, slices)) {
