@@ -60,6 +60,9 @@ bool os_self_exe(char *out, size_t cap);
  * kernel's list of the process's mappings; false when addr is in none or
  * the list cannot be read. Slow (reads /proc/self/maps); allocates nothing. */
 bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
+/* The top of the main thread's stack as the C library recorded it at
+ * start (glibc's __libc_stack_end), or 0 if unknown. */
+uintptr_t os_main_stack_top(void);
 /* Thread id, for reports. */
 unsigned long os_thread_id(void);
 void os_fork_child(void); /* in a forked child: forget per-thread values of the parent */

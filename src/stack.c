@@ -158,15 +158,21 @@ static inline bool in_self(uintptr_t pc) {
            pc < atomic_load_explicit(&self_range.hi, memory_order_relaxed);
 }
 
-/* The frame-pointer walk stays inside the readable mapping that holds the
- * stack it starts on: code built without frame pointers keeps anything in
- * %rbp, and a walk that followed such a value out of the stack read memory
- * that may be unmapped or made inaccessible (a freed sampled slot, a guard
- * page) and died in malloc. Each thread keeps the last few such mappings
- * (a program that switches stacks, such as coroutines, has several). */
+/* The frame-pointer walk stays inside the stack it starts on: code built
+ * without frame pointers keeps anything in %rbp, and a walk that followed
+ * such a value out of the stack read memory that may be unmapped or made
+ * inaccessible (a freed sampled slot, a guard page) and died in malloc.
+ * Bounds are trusted only for stacks nobody unmaps or protects while the
+ * thread lives: its own thread stack up to the thread pointer (glibc keeps
+ * the thread's descriptor at the top of its stack), or the main thread's
+ * stack mapping. On any other stack (a coroutine's, say, perhaps in memory
+ * ward hands out and later guards) the walk is not done: the DWARF unwinder
+ * gives the stack when it is loaded, else none is recorded. Each thread
+ * keeps the last few ranges it met. */
 #define WALK_RANGES 4
 typedef struct walk_range_s {
     uintptr_t lo, hi;
+    bool trusted; /* frame pointers may be followed within [lo, hi) */
 } walk_range_t;
 static __thread walk_range_t walk_ranges[WALK_RANGES] __attribute__((tls_model("initial-exec")));
 static __thread unsigned walk_next __attribute__((tls_model("initial-exec")));
@@ -210,14 +216,19 @@ static void stack_table_add(uintptr_t lo, uintptr_t hi) {
 
 static WARD_NOINLINE WARD_COLD walk_range_t walk_range_find(uintptr_t here) {
     walk_range_t r;
+    r.trusted = true;
     uintptr_t tp = (uintptr_t)pthread_self();
     if (!stack_table_find(here, tp, &r)) {
-        if (os_readable_mapping(here, &r.lo, &r.hi)) {
-            if (r.lo <= tp && tp < r.hi) stack_table_add(r.lo, r.hi);
-        } else {
-            /* Unknown (no /proc): the walk stays in the page it starts on. */
+        uintptr_t main_top = os_main_stack_top();
+        if (!os_readable_mapping(here, &r.lo, &r.hi)) {
             r.lo = here & ~(uintptr_t)4095;
             r.hi = r.lo + 4096;
+            r.trusted = false;
+        } else if (r.lo <= tp && here < tp && tp < r.hi) {
+            stack_table_add(r.lo, r.hi);
+            r.hi = tp;
+        } else if (!(main_top != 0 && r.lo <= main_top && main_top <= r.hi)) {
+            r.trusted = false;
         }
     }
     walk_ranges[walk_next++ % WALK_RANGES] = r;
@@ -234,7 +245,10 @@ static inline walk_range_t walk_range(uintptr_t here) {
  * the caller of ward's entry point (leading frames inside libward are left
  * out; ward is built with frame pointers, so its own frames always chain). */
 __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact) {
-    if ((exact || unwind_full) && unwind_backtrace != NULL) {
+    uintptr_t *fp = __builtin_frame_address(0);
+    walk_range_t stack = {0, 0, true};
+    if (!exact && !unwind_full) stack = walk_range((uintptr_t)fp);
+    if ((exact || unwind_full || !stack.trusted) && unwind_backtrace != NULL) {
         uintptr_t all[WARD_STACK_DEPTH + 24];
         unwind_state_t st = {all, 0, WARD_STACK_DEPTH + 24, 0};
         unwind_backtrace(unwind_step, &st);
@@ -244,10 +258,10 @@ __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t 
         memcpy(pcs, all + first, n * sizeof pcs[0]);
         return n;
     }
+    if (exact || unwind_full) stack = walk_range((uintptr_t)fp);
+    if (!stack.trusted) return 0;
     size_t n = 0;
     bool leading = true;
-    uintptr_t *fp = __builtin_frame_address(0);
-    walk_range_t stack = walk_range((uintptr_t)fp);
     while (n < max && (uintptr_t)fp >= stack.lo && (uintptr_t)fp <= stack.hi - 2 * sizeof(uintptr_t)) {
         uintptr_t *next = (uintptr_t *)fp[0];
         uintptr_t ret = fp[1];

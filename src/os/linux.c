@@ -251,6 +251,13 @@ bool os_readable_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi) {
 }
 
 #if defined(__GLIBC__)
+/* Exported by glibc's dynamic linker (GLIBC_2.2.5), in no public header. */
+extern void *__libc_stack_end __attribute__((weak));
+
+uintptr_t os_main_stack_top(void) {
+    return &__libc_stack_end != NULL ? (uintptr_t)__libc_stack_end : 0;
+}
+
 /* Exported by glibc (GLIBC_2.2.5), in no public header; weak, so that a
  * libc without them leaves these no-ops. */
 extern void _IO_list_lock(void) __attribute__((weak));
@@ -269,6 +276,10 @@ void os_stdio_reset_child(void) {
     if (_IO_list_resetlock != NULL) _IO_list_resetlock();
 }
 #else
+uintptr_t os_main_stack_top(void) {
+    return 0;
+}
+
 void os_stdio_lock(void) {
 }
 
