@@ -295,9 +295,13 @@ static ward_page_t *heap_span_alloc(ward_heap_t *heap, size_t slices) {
     return ward_segment_find_span(heap, slices);
 }
 
+/* Slices of a fresh page of the bin. */
+static inline unsigned bin_page_slices(unsigned bin) {
+    return bin <= WARD_BIN_SMALL_LAST ? 1 : WARD_MEDIUM_PAGE_SLICES;
+}
+
 static ward_page_t *page_fresh(ward_heap_t *heap, unsigned bin) {
-    size_t slices = bin <= WARD_BIN_SMALL_LAST ? 1 : WARD_MEDIUM_PAGE_SLICES;
-    ward_page_t *page = heap_span_alloc(heap, slices);
+    ward_page_t *page = heap_span_alloc(heap, bin_page_slices(bin));
     if (page == NULL) return NULL;
     ward_page_init(page, bin, ward_bin_size(bin), heap->page_flags);
     ward_page_extend(page);
@@ -342,8 +346,8 @@ static ward_page_t *heap_find_page(ward_heap_t *heap, unsigned bin) {
     ward_page_t *page = queue_find_page(heap, bin);
     if (page != NULL) return page;
     ward_segment_t *seg;
-    unsigned slices = bin <= WARD_BIN_SMALL_LAST ? 1 : WARD_MEDIUM_PAGE_SLICES;
-    while (heap->is_thread_heap && (seg = ward_segment_take_abandoned_for(bin, slices, heap->now_ms)) != NULL) {
+    while (heap->is_thread_heap &&
+           (seg = ward_segment_take_abandoned_for(bin, bin_page_slices(bin), heap->now_ms)) != NULL) {
         heap_adopt(heap, seg);
         page = queue_find_page(heap, bin);
         if (page != NULL) return page;

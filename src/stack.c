@@ -246,8 +246,7 @@ static inline walk_range_t walk_range(uintptr_t here) {
  * out; ward is built with frame pointers, so its own frames always chain). */
 __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t max, bool exact) {
     uintptr_t *fp = __builtin_frame_address(0);
-    walk_range_t stack = {0, 0, true};
-    if (!exact && !unwind_full) stack = walk_range((uintptr_t)fp);
+    walk_range_t stack = walk_range((uintptr_t)fp);
     if ((exact || unwind_full || !stack.trusted) && unwind_backtrace != NULL) {
         uintptr_t all[WARD_STACK_DEPTH + 24];
         unwind_state_t st = {all, 0, WARD_STACK_DEPTH + 24, 0};
@@ -258,7 +257,6 @@ __attribute__((noinline)) size_t ward_stack_capture_user(uintptr_t *pcs, size_t 
         memcpy(pcs, all + first, n * sizeof pcs[0]);
         return n;
     }
-    if (exact || unwind_full) stack = walk_range((uintptr_t)fp);
     if (!stack.trusted) return 0;
     size_t n = 0;
     bool leading = true;
