@@ -523,6 +523,7 @@ typedef struct guarded_s {
     size_t uoff;
     size_t end;
     uint64_t trailer;    /* small blocks: the live trailer check_live found */
+    bool damaged;        /* check_live found it live, its canaries damaged (and reported) */
 } guarded_t;
 
 static inline bool has_trailer(const guarded_t *g) {
@@ -721,6 +722,7 @@ static bool underflow_intact(const void *p, const guarded_t *g, size_t redzone_d
 /* Finds the raw block holding p: g->block is the start of the block p points
  * into. Reports and returns false for a pointer ward never handed out. */
 static bool locate(const void *p, guarded_t *g, const char *op) {
+    g->damaged = false;
     uint8_t kind = segmap_get(p);
     ward_segment_t *seg = ward_segment_of(p);
     if (kind == SEGMAP_HUGE_BODY) {
@@ -865,7 +867,8 @@ static bool check_live_small(const void *p, guarded_t *g, const char *op, bool c
             break;
         /* Another thread changed it (freed it) meanwhile: look again. */
     }
-    return canaries_intact(p, g, damage, redzone);
+    g->damaged = !canaries_intact(p, g, damage, redzone);
+    return !g->damaged;
 }
 
 /* Checks that p is a live block's user pointer with intact canaries;
@@ -895,7 +898,8 @@ static bool check_live(const void *p, guarded_t *g, const char *op, bool clear) 
         report_freed(p, g, clear);
         return false;
     }
-    return canaries_intact(p, g, canary_damage(g), redzone_damage(g));
+    g->damaged = !canaries_intact(p, g, canary_damage(g), redzone_damage(g));
+    return !g->damaged;
 }
 
 /* ---- live huge blocks, for the leak report --------------------------------------------------- */
@@ -926,7 +930,7 @@ void ward_guard_huge_visit(void (*add)(void *arg, uintptr_t lo, uintptr_t hi, ui
 
 bool ward_guard_block_info(ward_segment_t *seg, ward_page_t *page, uint8_t *block, size_t *uoff, size_t *end,
                            uint32_t *stack) {
-    guarded_t g = {seg, page, block, page->block_size, 0, 0, 0};
+    guarded_t g = {seg, page, block, page->block_size, 0, 0, 0, false};
     if (has_trailer(&g)) {
         uint64_t t;
         if (trailer_read(block, g.size, &t) != STATE_LIVE) return false;
@@ -1249,13 +1253,17 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
  * range after end (hardened: exactly the 8-byte word, for which there is
  * always room), and what lies before the block: debug builds' left
  * redzone, or (checked only) the trailer of the block before it. */
-static inline void small_canaries_write(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
+static inline void small_canary_after(uint8_t *block, size_t bsize, size_t end) {
     if (CANARY_MAX == 8) {
         uint64_t c = canary_word(block);
         memcpy(block + end, &c, 8);
     } else {
         canary_fill(block, end, bsize - TRAILER);
     }
+}
+
+static inline void small_canaries_write(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
+    small_canary_after(block, bsize, end);
     if (REDZONE > 0) canary_fill(block, INFO_END, uoff);
 }
 
@@ -1318,7 +1326,7 @@ void *ward_guard_malloc_plain(ward_heap_t *heap, size_t size) {
  * reported; with WARD_ON_ERROR=report the block is leaked, its state freed. */
 static WARD_COLD void report_damage(const void *p, ward_segment_t *seg, ward_page_t *page, uint8_t *block,
                                     size_t size, size_t end) {
-    guarded_t g = {seg, page, block, size, REDZONE, end, 0};
+    guarded_t g = {seg, page, block, size, REDZONE, end, 0, false};
     canaries_intact(p, &g, canary_damage(&g), redzone_damage(&g));
 }
 
@@ -1343,53 +1351,77 @@ static WARD_NOINLINE void guard_free_general(void *p) {
     release_freed(g.seg, g.block, g.size);
 }
 
-/* The fast path: a pointer to the start of a live small or medium block
- * of an unaligned page. Anything else goes to the general path before
- * anything is changed. The block start is not checked here: a pointer
- * inside a block finds no valid trailer where the block's would be (it
- * would need the right state, offset and 24-bit keyed checksum: 48 bits).
- * Every call is a tail call, as in malloc. */
-void ward_guard_free(void *p) {
+/* What free's and realloc's fast paths know of a block they take. */
+typedef struct {
+    ward_segment_t *seg;
+    ward_page_t *page;
+    uint8_t *block;
+    size_t size;               /* the raw block's */
+    _Atomic(uint64_t) *trailer;
+    uint64_t t;                /* the trailer as read: live, valid */
+} live_small_t;
+
+/* Whether p is the start of a live small or medium block of an unaligned
+ * page (its trailer read into b->t); anything else is the general path's,
+ * which reports. The block start is not checked here: a pointer inside a
+ * block finds no valid trailer where the block's would be (it would need
+ * the right state, offset and 24-bit keyed checksum: 48 bits). */
+static inline bool live_small_block(void *p, live_small_t *b) {
     ward_segment_t *seg = ward_segment_of(p);
-    if (unlikely(segmap_get(p) != SEGMAP_SEGMENT || (uintptr_t)p == (uintptr_t)seg)) goto general;
-    if (unlikely(seg->magic != WARD_SEGMENT_MAGIC || seg->kind != SEGMENT_NORMAL)) goto general;
+    if (unlikely(segmap_get(p) != SEGMAP_SEGMENT || (uintptr_t)p == (uintptr_t)seg)) return false;
+    if (unlikely(seg->magic != WARD_SEGMENT_MAGIC || seg->kind != SEGMENT_NORMAL)) return false;
     ward_page_t *page = ward_page_of(seg, p);
     if (unlikely((page_flags(page) & (PAGE_INVALID | PAGE_OWNED | PAGE_ALIGNED)) != 0 ||
                  page->bin > WARD_BIN_MEDIUM_LAST))
-        goto general;
+        return false;
     uint8_t *block = (uint8_t *)p - REDZONE;
     size_t size = page->block_size;
     /* The trailer read must stay inside the page's carved blocks (p is
      * inside the page's span, so only the upper bound can fail; a block
      * start below the page, p in a debug redzone's reach, reads the page's
      * own slices). */
-    if (unlikely((uint64_t)(uintptr_t)block > __atomic_load_n(&page->guard, __ATOMIC_RELAXED))) goto general;
+    if (unlikely((uint64_t)(uintptr_t)block > __atomic_load_n(&page->guard, __ATOMIC_RELAXED))) return false;
     _Atomic(uint64_t) *tp = trailer_of(block, size);
     uint64_t t = atomic_load_explicit(tp, memory_order_relaxed);
-    if (unlikely((t & TRAILER_TAG) != live_tag || !trailer_valid_live(block, t))) goto general;
-    /* One thread only: no other free can race with this one, and a plain
-     * store does what the compare-and-swap does at a fraction of its cost
-     * (the locked instruction drains the store buffer: a quarter of a
-     * malloc/free pair). With more threads, even the owner's plain store
-     * could let a racing free pass too, and the two copies could then leave
-     * their quarantines at once (guard_metadata.owner_race). */
-    if (likely(os_single_threaded()))
-        atomic_store_explicit(tp, trailer_freed(t), memory_order_relaxed);
-    else if (unlikely(!atomic_compare_exchange_strong_explicit(tp, &t, trailer_freed(t), memory_order_acq_rel,
-                                                               memory_order_relaxed)))
-        goto general; /* freed meanwhile by another thread: the general path reports it */
-    size_t end = REDZONE + trailer_n(t);
-    if (unlikely(!small_canaries_intact(block, size, REDZONE, end)))
-    {
-        report_damage(p, seg, page, block, size, end);
+    if (unlikely((t & TRAILER_TAG) != live_tag || !trailer_valid_live(block, t))) return false;
+    *b = (live_small_t){seg, page, block, size, tp, t};
+    return true;
+}
+
+/* Replaces b's live trailer with `to`; false when another thread changed it
+ * since it was read (a free racing with this call: the general path reports
+ * it). One thread only: no other call can race with this one, and a plain
+ * store does what the compare-and-swap does at a fraction of its cost (the
+ * locked instruction drains the store buffer: a quarter of a malloc/free
+ * pair). With more threads, even the block's owner could not store plainly:
+ * a racing free could pass too, and the two copies could then leave their
+ * quarantines at once (guard_metadata.owner_race). */
+static inline bool trailer_swap(const live_small_t *b, uint64_t to) {
+    if (likely(os_single_threaded())) {
+        atomic_store_explicit(b->trailer, to, memory_order_relaxed);
+        return true;
+    }
+    uint64_t expect = b->t; /* a copy: b stays in registers */
+    return atomic_compare_exchange_strong_explicit(b->trailer, &expect, to, memory_order_acq_rel,
+                                                   memory_order_relaxed);
+}
+
+/* The fast path: a live small or medium block (live_small_block). Every
+ * call is a tail call, as in malloc. */
+void ward_guard_free(void *p) {
+    live_small_t b;
+    if (unlikely(!live_small_block(p, &b) || !trailer_swap(&b, trailer_freed(b.t)))) {
+        if (p != NULL) guard_free_general(p);
         return;
     }
-    debug_record_free(block);
-    fill_freed_block(block, size, true);
-    release_freed(seg, block, size);
-    return;
-general:
-    if (p != NULL) guard_free_general(p);
+    size_t end = REDZONE + trailer_n(b.t);
+    if (unlikely(!small_canaries_intact(b.block, b.size, REDZONE, end))) {
+        report_damage(p, b.seg, b.page, b.block, b.size, end);
+        return;
+    }
+    debug_record_free(b.block);
+    fill_freed_block(b.block, b.size, true);
+    release_freed(b.seg, b.block, b.size);
 }
 
 size_t ward_guard_usable(const void *p) {
@@ -1404,6 +1436,20 @@ size_t ward_guard_usable(const void *p) {
     guarded_t g;
     if (!check_live(p, &g, "invalid pointer", false)) return 0;
     return g.end - g.uoff;
+}
+
+/* Takes a live block that check_live found damaged out of the live ones
+ * without releasing it; false when another thread did first (a racing free,
+ * which reports itself). */
+static bool leak_damaged(guarded_t *g) {
+    if (g->page == NULL) {
+        uint8_t expect = 1;
+        return atomic_compare_exchange_strong(&g->seg->huge_live, &expect, 0);
+    }
+    if (!has_trailer(g)) return live_clear(g->seg, g->block);
+    return atomic_compare_exchange_strong_explicit(trailer_of(g->block, g->size), &g->trailer,
+                                                   trailer_freed(g->trailer), memory_order_acq_rel,
+                                                   memory_order_relaxed);
 }
 
 /* realloc within the raw block when the new size fits and uses at least
@@ -1430,12 +1476,30 @@ static bool guard_resize_in_place(guarded_t *g, size_t size) {
     return true;
 }
 
+/* realloc's fast path: a live small or medium block (live_small_block)
+ * whose canaries are intact, resized within its raw block as
+ * guard_resize_in_place does (growth by appending takes this path on most
+ * calls). False leaves everything to the general path. */
+static inline bool guard_realloc_in_place(void *p, size_t size) {
+    live_small_t b;
+    if (!live_small_block(p, &b)) return false;
+    size_t room = b.size - REDZONE - CANARY_MIN - TRAILER;
+    if (size > room || size < room / 2 ||
+        unlikely(!small_canaries_intact(b.block, b.size, REDZONE, REDZONE + trailer_n(b.t))))
+        return false;
+    if (unlikely(!trailer_swap(&b, trailer_make(b.block, REDZONE, size, STATE_LIVE)))) return false;
+    small_canary_after(b.block, b.size, REDZONE + size);
+    if (REDZONE > 0) block_info(b.block)->alloc_stack = ward_stack_record();
+    return true;
+}
+
 void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
     if (p == NULL) return ward_guard_malloc(heap, size, 0, false);
     if (size == 0) {
         ward_guard_free(p);
         return NULL;
     }
+    if (guard_realloc_in_place(p, size)) return p;
     guarded_t g;
     size_t old;
     if (ward_sample_owns(p)) {
@@ -1448,8 +1512,20 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
             return NULL;
         }
     } else if (!check_live(p, &g, "invalid realloc", false)) {
-        errno = EINVAL;
-        return NULL;
+        if (!g.damaged) {
+            errno = EINVAL;
+            return NULL;
+        }
+        /* WARD_ON_ERROR=report, canaries damaged: the block is leaked (no
+         * longer live, never reused; a later free of it is a double free)
+         * and the program goes on with a copy, as realloc would have. */
+        if (!leak_damaged(&g)) {
+            errno = EINVAL;
+            return NULL;
+        }
+        void *q = ward_guard_malloc(heap, size, 0, false);
+        if (q != NULL) memcpy(q, p, g.end - g.uoff < size ? g.end - g.uoff : size);
+        return q;
     } else {
         old = g.end - g.uoff;
         if (guard_resize_in_place(&g, size)) {

@@ -1,0 +1,18 @@
+/* overflow_then_realloc: one byte written past the end of a 100-byte
+ * block, which is then grown to 104 bytes by realloc (in place, where the
+ * canary that was hit becomes user data): the overflow is reported by the
+ * realloc, not lost with the old canary. */
+#include "bugs.h"
+
+NOINLINE char *make_buf(void) { return malloc(100); }
+NOINLINE void fill_buf(char *p) { memset(p, 'a', 101); /* one too many */ }
+NOINLINE char *grow_buf(char *p) { return realloc(opaque(p), 104); }
+
+int main(void) {
+    char *p = make_buf();
+    note_addr(p);
+    fill_buf(opaque(p));
+    char *q = grow_buf(p);
+    free(opaque(q));
+    return finished();
+}
