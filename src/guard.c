@@ -49,8 +49,9 @@
  * encoded (internal.h) and blocks are carved in random order.
  *
  * The common cases - malloc of up to WARD_DIRECT_MAX raw bytes from the
- * thread's page, free of a small or medium block - take the fast paths
- * ward_guard_malloc and ward_guard_free; everything else (sampling,
+ * thread's page, free of a small or medium block, realloc of one within its
+ * raw block - take the fast paths ward_guard_malloc, ward_guard_free and
+ * realloc_small_fast; everything else (sampling,
  * alignment, large and huge blocks, first use of a thread) and every error
  * goes through the general functions guard_malloc_general and
  * guard_free_general.
@@ -1245,10 +1246,8 @@ static WARD_NOINLINE void *guard_malloc_general(ward_heap_t *heap, size_t size, 
     }
 }
 
-/* Canaries of a small block whose user data is [uoff, end): the canary
- * range after end (hardened: exactly the 8-byte word, for which there is
- * always room), and what lies before the block: debug builds' left
- * redzone, or (checked only) the trailer of the block before it. */
+/* The canary range after a small block's user data, which ends at `end`
+ * (hardened: exactly the 8-byte word, for which there is always room). */
 static inline void small_canary_after(uint8_t *block, size_t bsize, size_t end) {
     if (CANARY_MAX == 8) {
         uint64_t c = canary_word(block);
@@ -1258,6 +1257,9 @@ static inline void small_canary_after(uint8_t *block, size_t bsize, size_t end) 
     }
 }
 
+/* Canaries of a small block whose user data is [uoff, end): the range
+ * after end, and what lies before the block: debug builds' left redzone,
+ * or (checked only) the trailer of the block before it. */
 static inline void small_canaries_write(uint8_t *block, size_t bsize, size_t uoff, size_t end) {
     small_canary_after(block, bsize, end);
     if (REDZONE > 0) canary_fill(block, INFO_END, uoff);
@@ -1448,14 +1450,24 @@ static bool leak_damaged(guarded_t *g) {
                                                    memory_order_relaxed);
 }
 
+/* Whether `size` user bytes fit a raw block of bsize bytes at uoff and use
+ * at least half of the room: the canary keeps its room, small blocks their
+ * trailer. */
+static inline bool fits_in_place(size_t bsize, size_t uoff, bool trailer, size_t size) {
+    size_t room = bsize - uoff - CANARY_MIN - (trailer ? TRAILER : 0);
+    return size <= room && size >= room / 2;
+}
+
+/* Debug builds: a block resized in place was allocated here. */
+static inline void debug_record_realloc(uint8_t *block) {
+    if (REDZONE > 0) block_info(block)->alloc_stack = ward_stack_record();
+}
+
 /* realloc within the raw block when the new size fits and uses at least
  * half of it: only the end and its canary move (growth by appending then
  * copies as rarely as in fast mode). */
 static bool guard_resize_in_place(guarded_t *g, size_t size) {
-    /* The canary keeps its room; small blocks keep their trailer. */
-    size_t room = g->size - g->uoff - CANARY_MIN;
-    if (has_trailer(g)) room -= TRAILER;
-    if (size > room || size < room / 2) return false;
+    if (!fits_in_place(g->size, g->uoff, has_trailer(g), size)) return false;
     g->end = g->uoff + size;
     if (!has_trailer(g)) {
         write_geometry(g);
@@ -1476,16 +1488,14 @@ static bool guard_resize_in_place(guarded_t *g, size_t size) {
  * whose canaries are intact, resized within its raw block as
  * guard_resize_in_place does (growth by appending takes this path on most
  * calls). False leaves everything to the general path. */
-static inline bool guard_realloc_in_place(void *p, size_t size) {
+static inline bool realloc_small_fast(void *p, size_t size) {
     live_small_t b;
-    if (!live_small_block(p, &b)) return false;
-    size_t room = b.size - REDZONE - CANARY_MIN - TRAILER;
-    if (size > room || size < room / 2 ||
+    if (!live_small_block(p, &b) || !fits_in_place(b.size, REDZONE, true, size) ||
         unlikely(!small_canaries_intact(b.block, b.size, REDZONE, REDZONE + trailer_n(b.t))))
         return false;
     if (unlikely(!trailer_swap(&b, trailer_make(b.block, REDZONE, size, STATE_LIVE)))) return false;
     small_canary_after(b.block, b.size, REDZONE + size);
-    if (REDZONE > 0) block_info(b.block)->alloc_stack = ward_stack_record();
+    debug_record_realloc(b.block);
     return true;
 }
 
@@ -1495,7 +1505,7 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
         ward_guard_free(p);
         return NULL;
     }
-    if (guard_realloc_in_place(p, size)) return p;
+    if (realloc_small_fast(p, size)) return p;
     guarded_t g;
     size_t old;
     if (ward_sample_owns(p)) {
@@ -1512,20 +1522,25 @@ void *ward_guard_realloc(ward_heap_t *heap, void *p, size_t size) {
             errno = EINVAL;
             return NULL;
         }
-        /* WARD_ON_ERROR=report, canaries damaged: the block is leaked (no
-         * longer live, never reused; a later free of it is a double free)
-         * and the program goes on with a copy, as realloc would have. */
+        /* WARD_ON_ERROR=report, canaries damaged: the program goes on with
+         * a copy, as realloc would have, and the block is leaked (no longer
+         * live, never reused; a later free of it is a double free, whose
+         * report shows this realloc as the first free). Without a copy it
+         * stays the program's, as after any failed realloc. */
+        void *q = ward_guard_malloc(heap, size, 0, false);
+        if (q == NULL) return NULL;
         if (!leak_damaged(&g)) {
+            ward_guard_free(q);
             errno = EINVAL;
             return NULL;
         }
-        void *q = ward_guard_malloc(heap, size, 0, false);
-        if (q != NULL) memcpy(q, p, g.end - g.uoff < size ? g.end - g.uoff : size);
+        debug_record_free(g.block);
+        memcpy(q, p, g.end - g.uoff < size ? g.end - g.uoff : size);
         return q;
     } else {
         old = g.end - g.uoff;
         if (guard_resize_in_place(&g, size)) {
-            if (REDZONE > 0) block_info(g.block)->alloc_stack = ward_stack_record();
+            debug_record_realloc(g.block);
             return p;
         }
     }

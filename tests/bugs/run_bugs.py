@@ -209,7 +209,7 @@ TABLE = [
                stacks=[(FOUND, "release_buf")]),
         detect("heap buffer overflow", detail=r"^block of 96 bytes: written past its end at offset 96$",
                stacks=[(FOUND, "release_buf"), (ALLOC, "shrink_buf")])),
-    row("overflow_then_realloc", "One byte written past the end of a 100-byte block, which `realloc()` then grows to 104 bytes in place.",
+    row("overflow_then_realloc", "One byte written past the end of a 100-byte block, which `realloc()` then grows to 102 bytes (in place).",
         MISS,
         detect("heap buffer overflow", detail=r"^block of 100 bytes: written past its end at offset 100$",
                stacks=[(FOUND, "grow_buf")]),

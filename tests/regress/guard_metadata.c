@@ -44,6 +44,13 @@
  *              the owner marked the block freed with a plain store let both
  *              frees pass a few times a run; their two copies then left
  *              the quarantines at once and were both linked);
+ *  realloc_damaged  WARD_ON_ERROR=report: a 100-byte block overflowed by a
+ *              byte and grown by realloc: one report, and realloc goes on
+ *              with a whole copy; another one, then a realloc that fails
+ *              (2^60 bytes): the block stays the program's, and its free
+ *              reports the overflow again, not a double free (a version that
+ *              took the block out of the live ones before the copy was
+ *              allocated called that free a double free);
  *  attribution two pairs of neighbouring 24-byte blocks: the first block
  *              of one pair written from its end up to its neighbour's start,
  *              the neighbour freed first: reported as an overflow of the
@@ -358,6 +365,25 @@ static void child_user_tail(void)
     }
 }
 
+static void child_realloc_damaged(void)
+{
+    /* Goes on with a copy: the overflow reported once, the copy whole. */
+    char *volatile p = malloc(100);
+    CHECK(p != NULL);
+    memset(p, 'a', 101);
+    char *q = realloc(p, 200);
+    CHECK(q != NULL && q != p);
+    for (int i = 0; i < 100; i++) CHECK(q[i] == 'a');
+    free(q);
+    /* No copy: the block stays the program's, its free no double free. */
+    p = malloc(100);
+    CHECK(p != NULL);
+    memset(p, 'b', 101);
+    errno = 0;
+    CHECK(realloc(p, (size_t)1 << 60) == NULL && errno == ENOMEM);
+    free(p);
+}
+
 static void child_pow2_pages(void)
 {
     enum { N = 2000 };
@@ -432,6 +458,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[2], "user_tail")) child_user_tail();
         else if (!strcmp(argv[2], "link_word_exit")) child_link_word(0, false);
         else if (!strcmp(argv[2], "link_released")) child_link_released();
+        else if (!strcmp(argv[2], "realloc_damaged")) child_realloc_damaged();
         else FAIL("unknown child case %s", argv[2]);
         return 0;
     }
@@ -466,6 +493,10 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "owner_race")) {
         CHECKF(raced == RACE_ROUNDS && reports == RACE_ROUNDS, "owner_race: %zu double free reports, %zu in all",
                raced, reports);
+    } else if (!strcmp(what, "realloc_damaged")) {
+        /* The first block's overflow; the second's at the realloc and again at its free. */
+        CHECKF(reports == 3 && raced == 0, "realloc_damaged: %zu reports, %zu double free / use after free", reports,
+               raced);
     } else if (!strcmp(what, "replay")) {
         CHECKF(reports >= 1 && reports <= 3, "replay: %zu reports", reports);
         /* Hardened: the second copy is named a double free when it leaves
