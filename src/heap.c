@@ -154,7 +154,15 @@ static inline void account_free(ward_heap_t *heap, size_t bytes) {
 
 /* ---- pages in and out of a heap --------------------------------------------------------- */
 
+/* The emptied pages a heap keeps (ward_heap_page_emptied) are only pages
+ * it holds: one it frees leaves the ring. */
+static void emptied_forget(ward_heap_t *heap, const ward_page_t *page) {
+    for (unsigned i = 0; i < WARD_EMPTIED_PAGES; i++)
+        if (heap->emptied[i] == page) heap->emptied[i] = NULL;
+}
+
 static void page_free(ward_heap_t *heap, ward_page_t *page) {
+    emptied_forget(heap, page);
     ward_page_queue_t *q = page_queue(heap, page);
     bool was_first = q->first == page;
     queue_remove(q, page);
@@ -188,6 +196,25 @@ void ward_page_retire(ward_heap_t *heap, ward_page_t *page) {
     ward_page_queue_t *q = &heap->bins[page->bin];
     if (q->first == page && page->next == NULL) return;
     page_free(heap, page);
+}
+
+/* free's fast path left `page` empty, and it is not the first of its bin.
+ * Given back at once, a page that the thread would soon fill again (blocks
+ * of a size it keeps allocating and freeing) is claimed and carved anew
+ * each time (larson: 12 times as many carvings, 8 % slower); left to the
+ * heap's collection, which runs when the thread allocates, it stays out of
+ * other threads' reach for as long as the thread only frees and waits. So
+ * it waits in a ring of the last WARD_EMPTIED_PAGES pages emptied, and the
+ * one it pushes out is given back if it is still empty and still not first
+ * (a page given back leaves the ring: emptied_forget). */
+void ward_heap_page_emptied(ward_heap_t *heap, ward_page_t *page) {
+    uint32_t i = heap->emptied_next;
+    ward_page_t *oldest = heap->emptied[i];
+    heap->emptied[i] = page;
+    heap->emptied_next = (i + 1) % WARD_EMPTIED_PAGES;
+    if (oldest == NULL || oldest == page || oldest->used != 0 || page_flags(oldest) != 0 || oldest->prev == NULL)
+        return;
+    page_free(heap, oldest);
 }
 
 static void heap_free_local_block(ward_heap_t *heap, ward_page_t *page, ward_block_t *block) {
@@ -727,6 +754,8 @@ static void heap_init(ward_heap_t *heap, bool thread_heap) {
     heap->full.first = heap->full.last = NULL;
     atomic_store_explicit(&heap->delayed_free, NULL, memory_order_relaxed);
     heap->segs_avail = heap->segs_full = NULL;
+    memset(heap->emptied, 0, sizeof heap->emptied);
+    heap->emptied_next = 0;
     heap->now_ms = os_clock_ms();
     heap->next_maintenance_ms = heap->now_ms + ward_options.purge_delay_ms / 2;
     heap->slow_calls = 0;
@@ -773,6 +802,7 @@ static void heap_abandon(ward_heap_t *heap) {
     }
     heap->segs_avail = heap->segs_full = NULL;
     memset(heap->bins, 0, sizeof heap->bins);
+    memset(heap->emptied, 0, sizeof heap->emptied);
     heap->full.first = heap->full.last = NULL;
     for (size_t i = 0; i < WARD_DIRECT_SLOTS; i++) heap->direct[i] = &ward_empty_page;
     heap_counters_flush(heap);

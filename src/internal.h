@@ -74,6 +74,7 @@
 #define WARD_ALIGNMENT 16
 #define WARD_DIRECT_MAX 1024                 /* sizes served by heap->direct */
 #define WARD_DIRECT_SLOTS (WARD_DIRECT_MAX / WARD_ALIGNMENT + 1)
+#define WARD_EMPTIED_PAGES 64                /* emptied pages a heap keeps a while (heap.c) */
 #define WARD_SMALL_MAX 8192                  /* blocks in one-slice pages */
 #define WARD_MEDIUM_MAX 65536                /* blocks in medium pages */
 #define WARD_MEDIUM_PAGE_SLICES 8
@@ -223,6 +224,10 @@ struct ward_heap_s {
     ward_segment_t *segs_full;
     uint64_t now_ms;                          /* clock as of the last slow path */
     uint64_t next_maintenance_ms;
+    /* Pages a free left empty, not the first of their bin, the oldest given
+     * back when another comes (heap.c, ward_heap_page_emptied); NULL: none. */
+    ward_page_t *emptied[WARD_EMPTIED_PAGES];
+    uint32_t emptied_next;
     uint32_t slow_calls;
     uint8_t page_flags;                       /* flags every new page starts with */
     uint8_t is_thread_heap;
@@ -533,6 +538,7 @@ WARD_INTERNAL void ward_free_slow(void *p) WARD_NOINLINE;
 WARD_INTERNAL void *ward_chunk_alloc(size_t size, size_t *usable);
 WARD_INTERNAL void ward_chunk_free(void *chunk);
 WARD_INTERNAL void ward_page_retire(ward_heap_t *heap, ward_page_t *page) WARD_NOINLINE;
+WARD_INTERNAL void ward_heap_page_emptied(ward_heap_t *heap, ward_page_t *page) WARD_COLD;
 WARD_INTERNAL ward_heap_t *ward_heap_for_thread(void);
 WARD_INTERNAL void ward_heap_thread_done(void *heap);
 WARD_INTERNAL void ward_heap_collect(ward_heap_t *heap, bool force, bool purge_now);
@@ -619,14 +625,18 @@ static inline void ward_free_inline(void *p) {
     ward_segment_t *seg = ward_segment_of(p);
     if (likely((uintptr_t)p != (uintptr_t)seg)) {
         ward_page_t *page = ward_page_of(seg, p);
-        if (likely(ward_segment_heap(seg) == ward_tls_heap && page_flags(page) == 0)) {
-            /* A page this leaves empty is given back by the heap's
-             * periodic collection (ward_heap_collect), not here: a loop that
-             * allocates and frees one block must not pay for it each time. */
+        ward_heap_t *heap = ward_tls_heap;
+        if (likely(ward_segment_heap(seg) == heap && page_flags(page) == 0)) {
             ward_block_t *block = (ward_block_t *)p;
             ward_block_set_next(block, page->local_free);
             page->local_free = block;
-            page->used--;
+            /* A page this leaves empty is given back a little later, so
+             * that a thread that frees and then only waits keeps no pages
+             * other threads could use; not the first of its bin (no page
+             * before it in the queue), which malloc takes blocks from: a
+             * loop that allocates and frees one block must not pay for it
+             * each time. */
+            if (unlikely(--page->used == 0) && page->prev != NULL) ward_heap_page_emptied(heap, page);
             return;
         }
     }

@@ -15,30 +15,7 @@
 
 #include "api.h"
 
-enum { N = 100000, SIZE = 1000 };
-static void *blocks[N];
-
-
-static void *allocate_all(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < N; i++) {
-        blocks[i] = t_malloc(SIZE);
-        CHECK(blocks[i] != NULL);
-        memset(blocks[i], 0x5a, SIZE);
-    }
-    return NULL;
-}
-
-static void *free_all(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < N; i++) {
-        CHECK(((unsigned char *)blocks[i])[SIZE - 1] == 0x5a);
-        t_free(blocks[i]);
-    }
-    return NULL;
-}
+#include "blocks100.h"
 
 static void run_thread(void *(*fn)(void *))
 {
