@@ -208,11 +208,24 @@ void ward_page_retire(ward_heap_t *heap, ward_page_t *page) {
  * one it pushes out is given back if it is still empty and still not first
  * (a page given back leaves the ring: emptied_forget). */
 void ward_heap_page_emptied(ward_heap_t *heap, ward_page_t *page) {
+    /* When every page of its segment is empty, they all go at once: the
+     * whole segment is then free for any thread (a thread that frees in no
+     * particular order and then waits would otherwise hold a segment for
+     * most of the ring's pages). */
+    ward_segment_t *seg = ward_segment_of(page);
+    ward_page_t *pages[WARD_SLICES];
+    size_t count = ward_segment_pages(seg, pages), k = 0;
+    while (k < count && pages[k]->used == 0 && page_flags(pages[k]) == 0) k++;
+    if (k == count) {
+        for (k = 0; k < count; k++) page_free(heap, pages[k]);
+        return;
+    }
+    emptied_forget(heap, page); /* emptied before: it waits from now on */
     uint32_t i = heap->emptied_next;
     ward_page_t *oldest = heap->emptied[i];
     heap->emptied[i] = page;
     heap->emptied_next = (i + 1) % WARD_EMPTIED_PAGES;
-    if (oldest == NULL || oldest == page || oldest->used != 0 || page_flags(oldest) != 0 || oldest->prev == NULL)
+    if (oldest == NULL || oldest->used != 0 || page_flags(oldest) != 0 || oldest->prev == NULL)
         return;
     page_free(heap, oldest);
 }
